@@ -1,0 +1,138 @@
+"""The capability registry: capabilities/*.yaml, validated, indexed by test and by key."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from os_interop import schemas, suite
+from os_interop.errors import UserError
+
+GROUPS = ("identity", "image_api_version", "image_format", "upload_method",
+          "network_attach", "floating_ip", "security_groups")
+COSTS = ("read-only", "creates-resources", "creates-image", "boots-server")
+
+
+@dataclass(frozen=True)
+class Capability:
+    id: str
+    group: str
+    title: str
+    description: str
+    status: str
+    cost: str
+    observes: tuple[dict[str, str], ...]
+    tests: tuple[str, ...]
+    interoperable: dict[str, Any] = field(default_factory=dict)
+    display: str | None = None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(o["key"] for o in self.observes)
+
+    @property
+    def display_key(self) -> str:
+        return self.display or self.keys[0]
+
+    def profile_keys(self) -> dict[str, str]:
+        """observation key -> openstacksdk profile key, for the keys that feed one."""
+        return {o["key"]: o["profile_key"] for o in self.observes if "profile_key" in o}
+
+
+@dataclass
+class Registry:
+    capabilities: list[Capability]
+    digest: str
+
+    def by_id(self) -> dict[str, Capability]:
+        return {c.id: c for c in self.capabilities}
+
+    def for_test(self, test_id: str) -> list[Capability]:
+        return [c for c in self.capabilities if test_id in c.tests]
+
+    def known_keys(self) -> set[str]:
+        return {k for c in self.capabilities for k in c.keys}
+
+    def test_cost(self, test_id: str) -> str | None:
+        caps = self.for_test(test_id)
+        return max((c.cost for c in caps), key=COSTS.index) if caps else None
+
+    def test_ids(self) -> set[str]:
+        return {t for c in self.capabilities for t in c.tests}
+
+
+def _load_file(path: Path) -> tuple[str, list[Capability]]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        doc = yaml.safe_load(text)
+    except (OSError, yaml.YAMLError) as exc:
+        raise UserError(f"{path}: not readable YAML ({exc.__class__.__name__}: "
+                        f"{str(exc).splitlines()[0]}); fix the file") from None
+    problem = schemas.first_error("capability", doc)
+    if problem:
+        where = problem
+        if isinstance(doc, dict) and problem.startswith("capabilities/"):
+            index = int(problem.split("/")[1])
+            entry = doc["capabilities"][index]
+            if isinstance(entry, dict) and "id" in entry:
+                where = f"entry {entry['id']!r}, {problem}"
+        raise UserError(f"{path}: invalid capability definition at {where}; "
+                        "see schemas/capability.schema.json")
+    caps = []
+    for entry in doc["capabilities"]:
+        caps.append(Capability(
+            id=entry["id"], group=doc["group"], title=entry["title"],
+            description=" ".join(entry["description"].split()), status=entry["status"],
+            cost=entry["cost"], observes=tuple(entry["observes"]), tests=tuple(entry["tests"]),
+            interoperable=entry.get("interoperable", {}), display=entry.get("display")))
+        unknown = set(caps[-1].interoperable) - set(caps[-1].keys)
+        if unknown:
+            raise UserError(f"{path}: entry {entry['id']!r}, interoperable names keys it does "
+                            f"not observe: {', '.join(sorted(unknown))}")
+    return text, caps
+
+
+def load(directory: Path | None = None) -> Registry:
+    """Load and validate every capabilities/*.yaml; ids and observation keys must be unique."""
+    directory = directory or suite.capabilities_dir()
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise UserError(f"no capability files (*.yaml) in {directory}")
+    digest = hashlib.sha256()
+    capabilities: list[Capability] = []
+    owner: dict[str, str] = {}
+    for path in files:
+        text, caps = _load_file(path)
+        digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
+        for cap in caps:
+            for key in (f"capability {cap.id}", *cap.keys):
+                if key in owner:
+                    raise UserError(f"{path}: {key!r} is defined twice "
+                                    f"(also in {owner[key]}); ids and observed keys must be unique")
+                owner[key] = f"{path.name}:{cap.id}"
+            capabilities.append(cap)
+    return Registry(capabilities, "sha256:" + digest.hexdigest())
+
+
+def matches(expected: Any, observed: Any) -> bool:
+    """Does an observed value satisfy an `interoperable` expectation?"""
+    if isinstance(expected, dict) and len(expected) == 1:
+        (op, arg), = expected.items()
+        if op == "one_of":
+            return observed in arg
+        if op == "contains":
+            return isinstance(observed, (list, str, dict)) and arg in observed
+    return expected == observed
+
+
+def describe(expected: Any) -> str:
+    if isinstance(expected, dict) and len(expected) == 1:
+        (op, arg), = expected.items()
+        if op in ("one_of", "contains"):
+            return f"{op.replace('_', ' ')} {arg!r}"
+    return repr(expected)

@@ -1,0 +1,130 @@
+"""The cloud as probes see it: catalog, endpoints, raw HTTP with evidence, memo, journal.
+
+Probes speak HTTP through keystoneauth (not openstacksdk proxies) so that each call is
+exactly the one the capability describes: no hidden discovery, no retries that mask
+a quirk, and a request budget that can be measured.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+import requests
+
+from os_interop.resources import Journal
+from os_interop.session import CloudConnection
+
+VERSION_SUFFIX = re.compile(r"/v\d+(\.\d+)?/?$")
+
+
+class CloudUnderTest:
+    """One cloud on one worker: shared by every probe that runs there."""
+
+    def __init__(self, name: str, run_id: str, out_dir: Path, worker: str) -> None:
+        cloud_dir = out_dir / name
+        self.name = name
+        self.run_id = run_id
+        self.conn = CloudConnection(name, cloud_dir / f"evidence-{worker}.jsonl", worker)
+        self.session = self.conn.session
+        self.resources = Journal(cloud_dir / f"journal-{worker}.jsonl", run_id)
+        self.memo: dict[str, Any] = {}
+        region = self.conn.connection.config
+        self.interface = region.get_interface() or "public"
+        self.region = region.region_name or None
+
+    # -- catalog -------------------------------------------------------------------------
+    @property
+    def catalog(self) -> list[dict[str, Any]]:
+        return self.conn.catalog
+
+    @property
+    def project_id(self) -> str | None:
+        return self.conn.project_id
+
+    def endpoints(self, service_type: str) -> list[dict[str, Any]]:
+        """Catalog endpoints of a service in this cloud's region (all interfaces)."""
+        out = []
+        for service in self.catalog:
+            if service.get("type") != service_type:
+                continue
+            for ep in service.get("endpoints", []):
+                region = ep.get("region_id") or ep.get("region")
+                if self.region is None or region in (None, self.region):
+                    out.append(ep)
+        return out
+
+    def endpoint(self, service_type: str, interface: str | None = None) -> str | None:
+        """The catalog URL of a service for the configured interface, or None."""
+        interface = interface or self.interface
+        for ep in self.endpoints(service_type):
+            if ep.get("interface") == interface:
+                return ep["url"].rstrip("/")
+        return None
+
+    @staticmethod
+    def unversioned(url: str) -> str:
+        return VERSION_SUFFIX.sub("", url.rstrip("/"))
+
+    # -- HTTP ------------------------------------------------------------------------------
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """One HTTP exchange, recorded; never raises on HTTP status (probes judge it)."""
+        kwargs.setdefault("raise_exc", False)
+        headers = kwargs.pop("headers", None) or {}
+        headers.setdefault("Accept", "application/json")
+        return self.session.request(url, method, headers=headers, **kwargs)
+
+    def get(self, url: str, fresh: bool = False, **kwargs: Any) -> requests.Response:
+        """GET, answered from this worker's cache when the same URL was fetched before."""
+        cached = None if fresh or kwargs else self.conn.recorder.last_by_url.get(url)
+        if cached is not None:
+            evidence_id, response = cached
+            self.conn.recorder.note_used(evidence_id)
+            return response
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", url, **kwargs)
+
+    def remember(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Compute a value once per cloud and worker (the run's image, its server).
+
+        Later callers are credited with the exchanges that produced it, and a failure is
+        remembered too: a probe that could not boot a server must not boot a second one.
+        """
+        recorder = self.conn.recorder
+        if key not in self.memo:
+            before = set(recorder.used())
+            try:
+                value: Any = compute()
+            except Exception as exc:  # re-raised for every later caller
+                value = exc
+            self.memo[key] = (value, [i for i in recorder.used() if i not in before])
+        else:
+            for evidence_id in self.memo[key][1]:
+                recorder.note_used(evidence_id)
+        value = self.memo[key][0]
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+    def json(self, response: requests.Response) -> Any:
+        """The JSON body, or None when there is none or it is not JSON."""
+        try:
+            return response.json() if response.content else None
+        except ValueError:
+            return None
+
+    def raw_requester(self) -> Callable[[str, str], tuple[int, Any]]:
+        """(method, url) -> (status, json) for resource cleanup."""
+        def call(method: str, url: str) -> tuple[int, Any]:
+            response = self.request(method, url)
+            return response.status_code, self.json(response)
+        return call

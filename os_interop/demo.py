@@ -1,0 +1,62 @@
+"""`os-interop demo`: the shipped simulated vendor fleet, the whole suite, report and profiles.
+
+It is the main job on the built-in default target: no cloud account needed, and the
+vendors differ visibly on all six pain points.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from os_interop import atomic
+from os_interop.errors import UserError
+from os_interop.runner import RunRequest, run
+
+
+def demo(out: Path, only: list[str], workers: int | None) -> int:
+    from reporters import matrix, profile
+    from os_interop.simulator import Fleet, load_personality, shipped_personalities
+
+    personalities = [load_personality(p) for p in shipped_personalities()]
+    if only:
+        unknown = set(only) - {p.name for p in personalities}
+        if unknown:
+            raise UserError(f"unknown personality {', '.join(sorted(unknown))}; shipped: "
+                            f"{', '.join(p.name for p in personalities)}")
+        personalities = [p for p in personalities if p.name in only]
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    with Fleet.start(personalities) as fleet:
+        clouds_yaml = out / "clouds.yaml"
+        fleet.write_clouds_yaml(clouds_yaml)
+        previous = os.environ.get("OS_CLIENT_CONFIG_FILE")
+        os.environ["OS_CLIENT_CONFIG_FILE"] = str(clouds_yaml)
+        try:
+            outcome = run(RunRequest(clouds=[p.name for p in personalities], out=out / "results",
+                                     workers=workers if workers is not None else 4))
+        finally:
+            if previous is None:
+                os.environ.pop("OS_CLIENT_CONFIG_FILE", None)
+            else:
+                os.environ["OS_CLIENT_CONFIG_FILE"] = previous
+        counts = fleet.request_counts()
+    documents = outcome.documents
+    if not documents:
+        return outcome.exit_code or 1
+    built = matrix.build(documents)
+    for fmt, name in (("markdown", "report.md"), ("text", "report.txt"), ("json", "report.json")):
+        atomic.write_text(out / name, matrix.render(built, fmt) + "\n")
+    for doc in documents:
+        name = doc["cloud"]["name"]
+        atomic.write_text(out / "profiles" / f"{name}.json",
+                          json.dumps(profile.build(doc), indent=2, sort_keys=True) + "\n")
+    print()
+    print(matrix.render(built, "text"))
+    print()
+    print("requests served per simulated cloud: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print(f"results:  {out / 'results'}/<cloud>/results.json (+ evidence.jsonl)")
+    print(f"report:   {out / 'report.md'} and {out / 'report.txt'}")
+    print(f"profiles: {out / 'profiles'}/<cloud>.json")
+    return outcome.exit_code

@@ -1,0 +1,1 @@
+"""End-to-end flows that create resources, shared by several probes and run once per cloud."""

@@ -1,0 +1,89 @@
+"""Boot the run's one server: first with no network named (what nova does by itself), then,
+if nova refuses, on the advised network. Every probe needing a server shares it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from os_interop.apis import compute
+from os_interop.cloud import CloudUnderTest
+from os_interop.flows.polling import wait_for
+
+AMBIGUOUS = ("multiple possible networks", "networkambiguous", "network_ambiguous")
+BOOT_TIMEOUT = 180
+
+
+@dataclass
+class Boot:
+    implicit: str                     # ok | ambiguous | no-network | error
+    server: dict[str, Any] | None = None
+    detail: str | None = None
+    attempts: list[int] = field(default_factory=list)
+
+
+def smallest_flavor(cloud: CloudUnderTest) -> dict[str, Any] | None:
+    body = cloud.json(cloud.get(compute.url(cloud, "/flavors/detail"))) or {}
+    flavors = body.get("flavors", [])
+    return min(flavors, key=lambda f: (f.get("ram", 0), f.get("disk", 0), f.get("vcpus", 0)),
+               default=None)
+
+
+def _create(cloud: CloudUnderTest, image_id: str, flavor_id: str,
+            networks: list[dict[str, str]] | None, suffix: str) -> tuple[Any, str | None]:
+    entry = cloud.resources.intend("server", find_url=compute.url(cloud, "/servers?name={name}"),
+                                   delete_template=compute.url(cloud, "/servers/{id}"), suffix=suffix)
+    server: dict[str, Any] = {"name": entry.name, "imageRef": image_id, "flavorRef": flavor_id,
+                              "metadata": {"os-interop-run": cloud.run_id}}
+    if networks is not None:
+        server["networks"] = networks
+    response = cloud.post(compute.url(cloud, "/servers"), json={"server": server},
+                          headers=compute.headers(compute.LEGACY))
+    if response.status_code != 202:
+        return response, None
+    server_id = (cloud.json(response) or {}).get("server", {}).get("id")
+    entry.created(server_id, compute.url(cloud, f"/servers/{server_id}"), wait_gone=True)
+    return response, server_id
+
+
+def _wait(cloud: CloudUnderTest, server_id: str) -> dict[str, Any]:
+    url = compute.url(cloud, f"/servers/{server_id}")
+    _, body = wait_for(lambda: (cloud.json(cloud.get(url, fresh=True)) or {}).get("server", {}),
+                       lambda s: s.get("status") in ("ACTIVE", "ERROR"), BOOT_TIMEOUT, 2)
+    return body
+
+
+def _fault(response: Any, cloud: CloudUnderTest) -> str:
+    body = cloud.json(response)
+    if isinstance(body, dict):
+        for value in body.values():
+            if isinstance(value, dict) and "message" in value:
+                return str(value["message"])
+    return (response.text or "")[:200]
+
+
+def boot(cloud: CloudUnderTest, image_id: str, fallback_network_id: str | None) -> Boot:
+    """At most one server exists afterwards; a refused implicit boot creates nothing."""
+    flavor = smallest_flavor(cloud)
+    if flavor is None:
+        return Boot("error", detail="no flavor is visible to the project")
+    response, server_id = _create(cloud, image_id, flavor["id"], None, "implicit")
+    attempts = [response.status_code]
+    if server_id:
+        server = _wait(cloud, server_id)
+        has_address = any(server.get("addresses", {}).values())
+        if server.get("status") != "ACTIVE":
+            return Boot("error", server, f"server went {server.get('status')}: "
+                        f"{(server.get('fault') or {}).get('message')}", attempts)
+        return Boot("ok" if has_address else "no-network", server, None, attempts)
+    message = _fault(response, cloud)
+    if not any(word in message.lower().replace(" ", "") or word in message.lower() for word in AMBIGUOUS):
+        return Boot("error", None, f"HTTP {response.status_code}: {message}", attempts)
+    if fallback_network_id is None:
+        return Boot("ambiguous", None, message, attempts)
+    response, server_id = _create(cloud, image_id, flavor["id"], [{"uuid": fallback_network_id}],
+                                  "explicit")
+    attempts.append(response.status_code)
+    server = _wait(cloud, server_id) if server_id else None
+    return Boot("ambiguous", server if server and server.get("status") == "ACTIVE" else None,
+                message, attempts)

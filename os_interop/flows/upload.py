@@ -1,0 +1,145 @@
+"""Upload one tiny image by the first method the cloud accepts: PUT, then import, then tasks.
+
+The order is what a client tries: PUT is the default everywhere; interoperable import is
+next; glance tasks via object storage is the Rackspace-era path. Each attempt's HTTP
+status is kept so probes can say exactly which method was refused and how.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from os_interop import tiny_images
+from os_interop.apis import image
+from os_interop.cloud import CloudUnderTest
+from os_interop.flows.polling import wait_for
+from os_interop.resources import TAG
+
+SETTLED = ("active", "killed", "deleted", "deactivated")
+REFUSED = (401, 403, 405, 409, 415)
+
+
+@dataclass
+class Upload:
+    disk_format: str
+    method: str = "none"            # put | import:glance-direct | tasks | none
+    active: bool = False
+    put_status: int | None = None   # the PUT /file (or v1 POST) answer
+    attempts: dict[str, Any] = field(default_factory=dict)
+    image_id: str | None = None
+
+
+def _wait_active(cloud: CloudUnderTest, url: str, timeout: float = 90) -> bool:
+    ok, body = wait_for(lambda: cloud.json(cloud.get(url, fresh=True)) or {},
+                        lambda b: b.get("status") in SETTLED, timeout)
+    return ok and body.get("status") == "active"
+
+
+def _create_v2(cloud: CloudUnderTest, disk_format: str, suffix: str) -> tuple[str | None, Any]:
+    entry = cloud.resources.intend("image", find_url=image.v2(cloud, "/images?name={name}"),
+                                   delete_template=image.v2(cloud, "/images/{id}"), suffix=suffix)
+    response = cloud.post(image.v2(cloud, "/images"), json={
+        "name": entry.name, "disk_format": disk_format, "container_format": "bare",
+        "visibility": "private", "tags": [TAG, f"osi-run-{cloud.run_id}"]})
+    if response.status_code != 201:
+        return None, response
+    image_id = cloud.json(response)["id"]
+    entry.created(image_id, image.v2(cloud, f"/images/{image_id}"))
+    return image_id, response
+
+
+def _put(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
+    image_id, created = _create_v2(cloud, result.disk_format, "put")
+    result.attempts["create"] = created.status_code
+    if image_id is None:
+        return
+    result.image_id = image_id
+    response = cloud.put(image.v2(cloud, f"/images/{image_id}/file"), data=data,
+                         headers={"Content-Type": "application/octet-stream"})
+    result.put_status = response.status_code
+    if response.status_code in (200, 201, 204):
+        result.method, result.active = "put", _wait_active(cloud, image.v2(cloud, f"/images/{image_id}"))
+
+
+def _import(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
+    image_id, created = _create_v2(cloud, result.disk_format, "import")
+    if image_id is None:
+        result.attempts["import"] = created.status_code
+        return
+    staged = cloud.put(image.v2(cloud, f"/images/{image_id}/stage"), data=data,
+                       headers={"Content-Type": "application/octet-stream"})
+    imported = cloud.post(image.v2(cloud, f"/images/{image_id}/import"),
+                          json={"method": {"name": "glance-direct"}}) if staged.status_code < 300 else staged
+    result.attempts["import"] = imported.status_code
+    if imported.status_code < 300:
+        result.image_id = image_id
+        result.method = "import:glance-direct"
+        result.active = _wait_active(cloud, image.v2(cloud, f"/images/{image_id}"))
+
+
+def _tasks(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
+    swift = cloud.endpoint("object-store")
+    container = cloud.resources.intend("container", delete_template=None)
+    response = cloud.put(f"{swift}/{container.name}")
+    if response.status_code not in (201, 202, 204):
+        result.attempts["tasks"] = f"container {response.status_code}"
+        return
+    container.created(container.name, f"{swift}/{container.name}")
+    obj = cloud.resources.intend("object")
+    response = cloud.put(f"{swift}/{container.name}/{obj.name}", data=data,
+                         headers={"Content-Type": "application/octet-stream"})
+    if response.status_code not in (201, 202):
+        result.attempts["tasks"] = f"object {response.status_code}"
+        return
+    obj.created(obj.name, f"{swift}/{container.name}/{obj.name}")
+    img = cloud.resources.intend("image", find_url=image.v2(cloud, "/images?name={name}"),
+                                 delete_template=image.v2(cloud, "/images/{id}"), suffix="task")
+    task = cloud.post(image.v2(cloud, "/tasks"), json={"type": "import", "input": {
+        "import_from": f"{container.name}/{obj.name}", "import_from_format": result.disk_format,
+        "image_properties": {"name": img.name, "disk_format": result.disk_format,
+                             "container_format": "bare"}}})
+    result.attempts["tasks"] = task.status_code
+    if task.status_code != 201:
+        return
+    task_url = image.v2(cloud, f"/tasks/{cloud.json(task)['id']}")
+    ok, body = wait_for(lambda: cloud.json(cloud.get(task_url, fresh=True)) or {},
+                        lambda b: b.get("status") in ("success", "failure"), 120, 2)
+    image_id = (body.get("result") or {}).get("image_id")
+    if image_id:
+        img.created(image_id, image.v2(cloud, f"/images/{image_id}"))
+        result.image_id, result.method = image_id, "tasks"
+        result.active = body.get("status") == "success" and _wait_active(
+            cloud, image.v2(cloud, f"/images/{image_id}"))
+
+
+def _v1(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
+    entry = cloud.resources.intend("image", find_url=image.v1(cloud, "/images?name={name}"),
+                                   delete_template=image.v1(cloud, "/images/{id}"), suffix="v1")
+    response = cloud.post(image.v1(cloud, "/images"), data=data, headers={
+        "Content-Type": "application/octet-stream", "x-image-meta-name": entry.name,
+        "x-image-meta-disk_format": result.disk_format, "x-image-meta-container_format": "bare",
+        "x-image-meta-is_public": "false"})
+    result.put_status = response.status_code
+    if response.status_code == 201:
+        body = (cloud.json(response) or {}).get("image", {})
+        entry.created(body["id"], image.v1(cloud, f"/images/{body['id']}"))
+        result.image_id, result.method = body["id"], "put"
+        result.active = body.get("status") == "active"
+
+
+def upload(cloud: CloudUnderTest, disk_format: str, v2: bool, import_methods: list[str] | None,
+           tasks_for_users: bool) -> Upload:
+    """Try the methods in a client's order and stop at the first that is accepted."""
+    result = Upload(disk_format)
+    data = tiny_images.build(disk_format)
+    if not v2:
+        _v1(cloud, result, data)
+        return result
+    _put(cloud, result, data)
+    if result.method == "none" and result.put_status in REFUSED:
+        if "glance-direct" in (import_methods or []):
+            _import(cloud, result, data)
+        if result.method == "none" and tasks_for_users and cloud.endpoint("object-store"):
+            _tasks(cloud, result, data)
+    return result

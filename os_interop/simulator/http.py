@@ -1,0 +1,266 @@
+"""HTTP plumbing shared by every simulated service: requests, responses, routing, serving.
+
+Services only see :class:`Request` and return :class:`Response` (or raise :class:`HTTPError`);
+nothing outside this module touches sockets, so every service behaves the same on the wire
+(keep-alive, chunked uploads, HEAD without body, request ids, request counting).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+@dataclass
+class Request:
+    """One parsed HTTP request, as every service sees it."""
+
+    method: str
+    path: str  # percent-decoded path, without the query string
+    query: dict[str, list[str]]
+    headers: Any  # email.message.Message: case-insensitive .get()
+    body: bytes
+    base_url: str  # scheme://host:port of the simulated cloud
+    raw_query: str = ""
+    auth: Any = None  # set by the service once the token is validated
+    microversion: tuple[int, int] | None = None  # compute only
+
+    def q(self, name: str, default: str | None = None) -> str | None:
+        """First value of a query parameter."""
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def json(self) -> Any:
+        """Decoded JSON body; a malformed body raises ValueError for the service to map."""
+        if not self.body:
+            return {}
+        return json.loads(self.body.decode("utf-8"))
+
+
+@dataclass
+class Response:
+    """What a service returns; the server writes it."""
+
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    def header(self, name: str, value: str) -> Response:
+        self.headers.append((name, value))
+        return self
+
+
+class HTTPError(Exception):
+    """Raised anywhere inside a handler to answer with an error response."""
+
+    def __init__(self, response: Response):
+        super().__init__(response.status)
+        self.response = response
+
+
+def json_response(status: int, obj: Any, headers: dict[str, str] | None = None) -> Response:
+    """A JSON response with the usual OpenStack request id header."""
+    resp = Response(status, json.dumps(obj).encode("utf-8"), [("Content-Type", "application/json")])
+    for name, value in (headers or {}).items():
+        resp.header(name, value)
+    return resp
+
+
+def empty(status: int = 204, headers: dict[str, str] | None = None) -> Response:
+    resp = Response(status)
+    for name, value in (headers or {}).items():
+        resp.header(name, value)
+    return resp
+
+
+def text_response(status: int, text: str, content_type: str = "text/plain; charset=UTF-8") -> Response:
+    return Response(status, text.encode("utf-8"), [("Content-Type", content_type)])
+
+
+def keystone_error(status: int, message: str) -> HTTPError:
+    """Keystone and keystonemiddleware error shape (also used for 401s in front of every service)."""
+    title = HTTPStatus(status).phrase
+    return HTTPError(json_response(status, {"error": {"code": status, "message": message, "title": title}}))
+
+
+def unauthorized() -> HTTPError:
+    """What keystonemiddleware answers when X-Auth-Token is missing or invalid."""
+    err = keystone_error(401, "The request you have made requires authentication.")
+    err.response.header("WWW-Authenticate", "Keystone uri=\"\"")
+    return err
+
+
+Handler = Callable[..., Response]
+
+
+@dataclass
+class Route:
+    method: str
+    template: str
+    regex: re.Pattern[str]
+    handler: Handler
+    auth: bool
+
+
+class Router:
+    """Method + path-template routing (``/v2/images/{image_id}/file``); one per service."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(self, method: str, template: str, handler: Handler, auth: bool = True) -> None:
+        pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template.rstrip("/"))
+        regex = re.compile("^" + pattern + "/?$")
+        for verb in method.split("|"):
+            self.routes.append(Route(verb, template, regex, handler, auth))
+
+    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
+        """Returns (route, params, path_known); path_known without route means 405."""
+        matches = [(r, m) for r in self.routes if (m := r.regex.match(path))]
+        for wanted in (method, "GET" if method == "HEAD" else None):
+            for route, m in matches:
+                if route.method == wanted:
+                    return route, m.groupdict(), True
+        return None, {}, bool(matches)
+
+
+class Service:
+    """Base class of a simulated OpenStack service mounted at ``prefix`` of a cloud."""
+
+    prefix = ""
+    name = ""
+
+    def __init__(self, cloud: Any):
+        self.cloud = cloud
+        self.state = cloud.state
+        self.personality = cloud.personality
+        self.router = Router()
+        self.routes()
+
+    def routes(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        """Unversioned root URL of this service."""
+        return self.cloud.base_url + self.prefix
+
+    def error(self, status: int, message: str, kind: str | None = None) -> HTTPError:
+        """Service-specific error body; overridden per service."""
+        return keystone_error(status, message)
+
+    def before(self, req: Request, route: Route) -> None:
+        """Hook run before a routed handler (authentication, microversions)."""
+        if route.auth:
+            req.auth = self.cloud.authenticate(req.headers.get("X-Auth-Token"))
+
+    def after(self, req: Request, resp: Response) -> Response:
+        return resp
+
+    def not_found(self, req: Request) -> Response:
+        raise self.error(404, "The resource could not be found.")
+
+    def handle(self, req: Request, subpath: str) -> Response:
+        route, params, known = self.router.match(req.method, subpath or "/")
+        if route is None:
+            if known:
+                raise self.error(405, f"The method {req.method} is not allowed for this resource.")
+            return self.not_found(req)
+        self.before(req, route)
+        return self.after(req, route.handler(req, **{k: unquote(v) for k, v in params.items()}))
+
+
+def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
+    if "chunked" in (handler.headers.get("Transfer-Encoding") or "").lower():
+        chunks = []
+        while True:
+            size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(chunks)
+            chunks.append(handler.rfile.read(size))
+            handler.rfile.readline()
+    length = int(handler.headers.get("Content-Length") or 0)
+    return handler.rfile.read(length) if length else b""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "os-interop-simulator"
+    sys_version = ""
+    timeout = 60  # idle keep-alive connections eventually free their thread
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+    def _serve(self) -> None:
+        cloud = self.server.cloud  # type: ignore[attr-defined]
+        body = _read_body(self)
+        parts = urlsplit(self.path)
+        req = Request(
+            method=self.command,
+            path=unquote(parts.path) or "/",
+            query=parse_qs(parts.query, keep_blank_values=True),
+            raw_query=parts.query,
+            headers=self.headers,
+            body=body,
+            base_url=cloud.base_url,
+        )
+        resp = cloud.dispatch(req)
+        if not any(k.lower() == "x-openstack-request-id" for k, _ in resp.headers):
+            resp.header("X-Openstack-Request-Id", "req-" + str(uuid.uuid4()))
+        self.send_response(resp.status)
+        for name, value in resp.headers:
+            self.send_header(name, value)
+        no_body = self.command == "HEAD" or resp.status in (204, 304)
+        if not any(k.lower() == "content-length" for k, _ in resp.headers):
+            self.send_header("Content-Length", "0" if resp.status in (204, 304) else str(len(resp.body)))
+        self.end_headers()
+        if not no_body:
+            self.wfile.write(resp.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_COPY = _serve
+
+
+class CloudHTTPServer(ThreadingHTTPServer):
+    """One listening socket per simulated cloud, bound to loopback on an ephemeral port."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, cloud: Any):
+        self.cloud = cloud
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
+                                       name=f"sim-{cloud.personality.name}", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+        self.thread.join(timeout=5)
+
+
+def internal_error(service: Service | None, exc: BaseException) -> Response:
+    """A 500 in the service's own error shape; the traceback goes to stderr for debugging."""
+    traceback.print_exception(exc, file=sys.stderr)
+    if service is None:
+        return text_response(500, "Internal Server Error")
+    return service.error(500, f"Unexpected simulator error: {exc!r}").response

@@ -1,0 +1,229 @@
+"""Personalities: a simulated cloud's quirks as validated data (YAML checked against a JSON Schema).
+
+A personality is the single source of truth for one simulated cloud: the simulator serves what it
+declares, and the engine checks that it observes what the personality expects.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PERSONALITY_DIR = PACKAGE_DIR / "personalities"
+_SCHEMA_CANDIDATES = (
+    PACKAGE_DIR.parents[1] / "schemas" / "personality.schema.json",  # repository checkout
+    PACKAGE_DIR.parent / "schemas" / "personality.schema.json",  # if packaged inside os_interop/
+)
+CLOUD_URL = "{cloud_url}"  # placeholder in expected values for the simulated cloud's base URL
+
+# Everything the schema marks optional gets its default here, in one place.
+_DEFAULTS: dict[str, Any] = {
+    "region": "RegionOne",
+    "credentials": {"username": "demo", "project_name": "demo"},
+    "identity": {"catalog_versioned": False},
+    "catalog": {"interfaces": ["public", "internal", "admin"]},
+    "image": {"catalog_versioned": False, "discovery_base": None, "stores": None,
+              "task_defaults": {}},
+    "compute": {"min_microversion": "2.1", "catalog_path": "/v2.1", "address_tags": True,
+                "flavors": [
+                    {"id": "1", "name": "m1.tiny", "vcpus": 1, "ram": 512, "disk": 1},
+                    {"id": "2", "name": "m1.small", "vcpus": 1, "ram": 2048, "disk": 20},
+                    {"id": "3", "name": "m1.medium", "vcpus": 2, "ram": 4096, "disk": 40},
+                    {"id": "42", "name": "m1.nano", "vcpus": 1, "ram": 128, "disk": 1},
+                    {"id": "84", "name": "m1.micro", "vcpus": 1, "ram": 192, "disk": 1},
+                ]},
+    "network": {"catalog_versioned": False, "extensions": [], "auto_allocation": False, "networks": []},
+    "security_groups": {
+        "default_group": ["ingress IPv4 any self", "ingress IPv6 any self", "egress IPv4 any any", "egress IPv6 any any"],
+        "new_group": ["egress IPv4 any any", "egress IPv6 any any"],
+        "template": False,
+    },
+    "object_store": False,
+}
+
+
+class PersonalityError(ValueError):
+    """A personality file is unreadable or invalid; the message is one line naming file and field."""
+
+
+@dataclass(frozen=True)
+class Personality:
+    """A loaded, validated personality with schema defaults applied."""
+
+    name: str
+    path: Path
+    data: dict[str, Any] = field(repr=False)
+
+    @property
+    def expected_profile(self) -> dict[str, Any]:
+        """The openstacksdk profile body os-interop must emit ({cloud_url} unresolved)."""
+        return copy.deepcopy(self.data["expected_profile"])
+
+    @property
+    def expected_observations(self) -> dict[str, Any]:
+        """Observation key -> value os-interop must report ({cloud_url} unresolved)."""
+        return copy.deepcopy(self.data["expected_observations"])
+
+    def resolve(self, value: Any, cloud_url: str) -> Any:
+        """Replace the {cloud_url} placeholder (only known once the cloud listens) in a value."""
+        if isinstance(value, str):
+            return value.replace(CLOUD_URL, cloud_url)
+        if isinstance(value, list):
+            return [self.resolve(v, cloud_url) for v in value]
+        if isinstance(value, dict):
+            return {k: self.resolve(v, cloud_url) for k, v in value.items()}
+        return value
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+
+def shipped_personalities() -> list[Path]:
+    """The personality files shipped with the simulator, sorted by file name."""
+    return sorted(PERSONALITY_DIR.glob("*.yaml"))
+
+
+def find_personality(name: str) -> Path:
+    """A shipped personality by name (or a path to a YAML file)."""
+    candidate = Path(name)
+    if candidate.suffix in (".yaml", ".yml") and candidate.exists():
+        return candidate
+    for path in shipped_personalities():
+        if path.stem == name:
+            return path
+    known = ", ".join(p.stem for p in shipped_personalities())
+    raise PersonalityError(f"{name}: no such personality (shipped: {known})")
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.protocols.Validator:
+    for candidate in _SCHEMA_CANDIDATES:
+        if candidate.exists():
+            schema = json.loads(candidate.read_text(encoding="utf-8"))
+            cls = jsonschema.validators.validator_for(schema)
+            cls.check_schema(schema)
+            return cls(schema)
+    raise PersonalityError(f"personality.schema.json not found (looked in {', '.join(map(str, _SCHEMA_CANDIDATES))})")
+
+
+def _field(path: Any) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(document)"
+
+
+def _merge_defaults(doc: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(doc)
+    for key, value in defaults.items():
+        if key not in out:
+            out[key] = copy.deepcopy(value)
+        elif isinstance(value, dict) and isinstance(out[key], dict):
+            out[key] = _merge_defaults(out[key], value)
+    return out
+
+
+def load_personality(path: str | Path) -> Personality:
+    """Read and validate a personality file; raises PersonalityError naming the file and field."""
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PersonalityError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(document)"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise PersonalityError(f"{path}: {where}: invalid YAML: {problem}") from exc
+    if not isinstance(doc, dict):
+        raise PersonalityError(f"{path}: (document): must be a mapping")
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(doc))
+    if error is not None:
+        message = " ".join(error.message.split())
+        if len(message) > 160:
+            message = message[:157] + "..."
+        raise PersonalityError(f"{path}: {_field(error.absolute_path)}: {message}")
+    data = _merge_defaults(doc, _DEFAULTS)
+    for network in data["network"]["networks"]:
+        network.setdefault("shared", False)
+        network.setdefault("router_external", False)
+        network.setdefault("is_default", False)
+        network.setdefault("port_security_enabled", True)
+        network.setdefault("subnets", [])
+    _check_semantics(path, data)
+    return Personality(name=data["name"], path=path, data=data)
+
+
+def _check_semantics(path: Path, d: dict[str, Any]) -> None:
+    """Cross-field rules a JSON Schema cannot express, reported like schema errors."""
+    def fail(where: str, message: str) -> None:
+        raise PersonalityError(f"{path}: {where}: {message}")
+
+    img, net, comp = d["image"], d["network"], d["compute"]
+    if not img["v1"] and img["v2_max_minor"] is None:
+        fail("image.v2_max_minor", "a cloud must offer image v1 or v2")
+    if img["import_methods"] is not None and (img["v2_max_minor"] or 0) < 6:
+        fail("image.import_methods", "interoperable import needs image API v2.6 or later")
+    for i, image in enumerate(img["public_images"]):
+        if image["disk_format"] not in img["disk_formats"]:
+            fail(f"image.public_images[{i}].disk_format", f"{image['disk_format']!r} is not in image.disk_formats")
+        if image["container_format"] not in img["container_formats"]:
+            fail(f"image.public_images[{i}].container_format",
+                 f"{image['container_format']!r} is not in image.container_formats")
+    if net["service"] != "present" and "nova_networking" not in comp:
+        fail("compute.nova_networking", f"required when network.service is {net['service']!r}")
+    if net["service"] == "present" and "nova_networking" in comp:
+        fail("compute.nova_networking", "only for clouds whose network service is absent or broken")
+    names = [n["name"] for n in net["networks"]]
+    external = {n["name"] for n in net["networks"] if n["router_external"]}
+    for i, network in enumerate(net["networks"]):
+        where = f"network.networks[{i}]"
+        if names.count(network["name"]) > 1:
+            fail(f"{where}.name", f"duplicate network name {network['name']!r}")
+        if network["is_default"] and not network["router_external"]:
+            fail(f"{where}.is_default", "only an external network can be the default one")
+        if "router" in network:
+            if network["router"] not in external:
+                fail(f"{where}.router", f"{network['router']!r} is not an external network of this personality")
+            if "router" not in net["extensions"]:
+                fail(f"{where}.router", "routers need the 'router' extension")
+        for j, subnet in enumerate(network["subnets"]):
+            try:
+                cidr = ipaddress.ip_network(subnet["cidr"])
+                gateway = subnet.get("gateway_ip")
+                if gateway is not None and ipaddress.ip_address(gateway) not in cidr:
+                    fail(f"{where}.subnets[{j}].gateway_ip", f"{gateway} is outside {cidr}")
+            except ValueError as exc:
+                fail(f"{where}.subnets[{j}]", str(exc))
+    if net["auto_allocation"]:
+        if "auto-allocated-topology" not in net["extensions"]:
+            fail("network.auto_allocation", "needs the 'auto-allocated-topology' extension")
+        if not any(n["is_default"] for n in net["networks"]):
+            fail("network.auto_allocation", "needs an external network with is_default: true")
+    if d["security_groups"]["template"] and "security-groups-default-rules" not in net["extensions"]:
+        fail("security_groups.template", "needs the 'security-groups-default-rules' extension")
+    for version in (comp["min_microversion"], comp["max_microversion"]):
+        if version is not None and _mv(version) < (2, 1):
+            fail("compute", f"microversion {version} is below 2.1")
+    if comp["max_microversion"] and _mv(comp["min_microversion"]) > _mv(comp["max_microversion"]):
+        fail("compute.min_microversion", "greater than max_microversion")
+    for i, nova_net in enumerate(comp.get("nova_networking", {}).get("networks", [])):
+        for cidr in nova_net["cidrs"]:
+            try:
+                ipaddress.ip_network(cidr)
+            except ValueError as exc:
+                fail(f"compute.nova_networking.networks[{i}].cidrs", str(exc))
+
+
+def _mv(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")
+    return int(major), int(minor)

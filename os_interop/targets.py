@@ -1,0 +1,100 @@
+"""Which clouds to test: clouds.yaml / OS_CLOUD / OS_* through openstacksdk's loader.
+
+openstacksdk silently skips a clouds.yaml it cannot parse; a conformance run must not
+quietly test nothing, so the file it would read is parsed here first.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import yaml
+from openstack import exceptions as sdk_exceptions
+from openstack.config import loader
+
+from os_interop.errors import UserError
+
+
+@dataclass(frozen=True)
+class Target:
+    """A cloud as the suite describes it: names and URLs, never credentials."""
+
+    name: str
+    region: str | None
+    auth_url: str | None
+
+    def describe(self) -> dict[str, str | None]:
+        return {"name": self.name, "region": self.region, "auth_url": self.auth_url}
+
+
+def config_files() -> list[str]:
+    """The clouds.yaml candidates openstacksdk reads, most specific first."""
+    override = os.environ.get("OS_CLIENT_CONFIG_FILE")
+    return ([override] if override else []) + list(loader.CONFIG_FILES)
+
+
+def _check_files() -> None:
+    override = os.environ.get("OS_CLIENT_CONFIG_FILE")
+    if override and not os.path.exists(override):
+        raise UserError(f"OS_CLIENT_CONFIG_FILE={override} does not exist; "
+                        "point it at your clouds.yaml or unset it")
+    for path in config_files():
+        if not os.path.exists(path):
+            continue
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = yaml.safe_load(f)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise UserError(f"{path} is not valid YAML{where}: "
+                            f"{getattr(exc, 'problem', None) or exc}; fix the file") from None
+        except OSError as exc:
+            raise UserError(f"cannot read {path}: {exc.strerror}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("clouds"), dict):
+            raise UserError(f"{path} has no 'clouds:' mapping; see "
+                            "https://docs.openstack.org/openstacksdk/latest/user/config/configuration.html")
+        return
+
+
+def openstack_config() -> loader.OpenStackConfig:
+    _check_files()
+    return loader.OpenStackConfig()
+
+
+def resolve_names(names: list[str], all_clouds: bool = False) -> list[str]:
+    """The cloud names a run targets: given names, every cloud, or OS_CLOUD."""
+    config = openstack_config()
+    known = [n for n in config.get_cloud_names() if n != "defaults"]
+    if all_clouds:
+        names = known
+    elif not names:
+        default = os.environ.get("OS_CLOUD") or ("envvars" if "envvars" in known else None)
+        if not default:
+            raise UserError("no cloud named: pass --cloud NAME (or --all-clouds), or set OS_CLOUD; "
+                            f"clouds in your configuration: {', '.join(known) or 'none'}")
+        names = [default]
+    for name in names:
+        if name not in known:
+            where = next((p for p in config_files() if os.path.exists(p)), "no clouds.yaml found")
+            raise UserError(f"unknown cloud {name!r} (config: {where}); known clouds: "
+                            f"{', '.join(known) or 'none'}; add it to clouds.yaml or fix the name")
+    if not names:
+        raise UserError("no clouds configured: write a clouds.yaml or set OS_* variables")
+    return list(dict.fromkeys(names))
+
+
+def region(name: str, config: loader.OpenStackConfig | None = None):
+    """openstacksdk's CloudRegion for a cloud, with a clear error for bad entries."""
+    config = config or openstack_config()
+    try:
+        return config.get_one(cloud=name)
+    except sdk_exceptions.ConfigException as exc:
+        raise UserError(f"cloud {name!r}: {exc}; fix its clouds.yaml entry") from None
+
+
+def target(name: str) -> Target:
+    cloud = region(name)
+    return Target(name=name, region=cloud.region_name or None,
+                  auth_url=cloud.config.get("auth", {}).get("auth_url"))

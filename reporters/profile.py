@@ -1,0 +1,100 @@
+"""The openstacksdk vendor profile a run implies, and its .well-known/openstack/api form.
+
+Only what the run observed goes in (contract-observations.md, "openstacksdk profile
+composition"): a key nobody observed, or observed as null, is left to openstacksdk's defaults
+and discovery. The result is checked against the vendor-schema.json of the installed
+openstacksdk, so what we emit is what the SDK accepts.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from reporters.profile_diff import Difference, diff, load_published, render_diff
+
+__all__ = ["build", "well_known", "vendor_schema", "Difference", "diff", "load_published",
+           "render_diff"]
+
+NETWORKS = "networks"
+
+
+@lru_cache(maxsize=1)
+def vendor_schema() -> dict[str, Any]:
+    """openstacksdk's own vendor-schema.json, from the installed package."""
+    text = resources.files("openstack.config").joinpath("vendor-schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _observed(document: dict) -> list[tuple[str, str, Any]]:
+    """(observation key, profile key, value) for every observation that feeds the profile."""
+    values = document["observations"]
+    found: dict[str, tuple[str, str, Any]] = {}
+    for cap in document["capabilities"]:
+        for obs in cap["observations"]:
+            key = obs["key"]
+            if "profile_key" in obs and key not in found:
+                found[key] = (key, obs["profile_key"], values.get(key, obs["value"]))
+    return list(found.values())
+
+
+def _network_role(observation_key: str, profile_key: str) -> str:
+    """'networks[].nat_source' / 'networks.nat_source' name the flag; bare 'networks' takes it
+    from the observation key (network.default_interface -> default_interface)."""
+    rest = profile_key[len(NETWORKS):].lstrip("[].")
+    return rest or observation_key.rsplit(".", 1)[-1]
+
+
+def _networks(flags: dict[str, dict[str, bool]]) -> list[dict[str, Any]]:
+    return [{"name": name, **dict(sorted(flags[name].items()))} for name in sorted(flags)]
+
+
+def _compose(observed: list[tuple[str, str, Any]]) -> dict[str, Any]:
+    profile: dict[str, Any] = {}
+    flags: dict[str, dict[str, bool]] = {}
+    for key, profile_key, value in observed:
+        if value is None:
+            continue
+        if profile_key.split("[")[0].split(".")[0] == NETWORKS:
+            role = _network_role(key, profile_key)
+            for name in [value] if isinstance(value, str) else value:
+                flags.setdefault(name, {})[role] = True
+        elif profile_key in profile and profile[profile_key] != value:
+            raise RuntimeError(f"internal error: {profile_key} observed as both "
+                               f"{profile[profile_key]!r} and {value!r}")
+        else:
+            profile[profile_key] = value
+    if flags:
+        profile[NETWORKS] = _networks(flags)
+    return profile
+
+
+def build(document: dict, name: str | None = None) -> dict[str, Any]:
+    """{"name", "profile"} for the document's cloud, valid for openstacksdk's vendor loader."""
+    cloud = document["cloud"]
+    profile = _compose(_observed(document))
+    if cloud.get("auth_url"):
+        profile["auth"] = {"auth_url": cloud["auth_url"]}
+    if cloud.get("region"):
+        profile["regions"] = [cloud["region"]]
+    vendor = {"name": name or cloud["name"], "profile": dict(sorted(profile.items()))}
+    schema = vendor_schema()
+    error = jsonschema.exceptions.best_match(
+        jsonschema.validators.validator_for(schema)(schema).iter_errors(vendor))
+    if error is not None:  # the composition rules or the suite's probes are wrong, not the user
+        where = "/".join(str(p) for p in error.absolute_path) or "(top)"
+        raise RuntimeError(f"internal error: emitted profile invalid at {where}: {error.message}")
+    return vendor
+
+
+def well_known(document: dict, name: str | None = None) -> dict[str, Any]:
+    """What a vendor serves at https://<domain>/.well-known/openstack/api.
+
+    openstacksdk's get_profile fetches exactly the {"name", "profile"} shape of an in-tree
+    vendor file; the name matters, because an in-tree profile of the same name overrides it.
+    """
+    return build(document, name)

@@ -1,0 +1,56 @@
+"""Secrets never reach evidence: by header name, by JSON key, and by value wherever it appears."""
+
+import json
+
+import requests
+import requests_mock
+
+from os_interop.evidence import EvidenceRecorder
+from os_interop.redaction import MASK, Redactor
+
+TOKEN = "gAAAAABsecret-token-value-123"
+PASSWORD = "pa55-w0rd-never-written"
+
+
+def test_redactor_masks_names_keys_and_known_values():
+    r = Redactor([PASSWORD])
+    assert r.headers({"X-Auth-Token": "t", "Accept": "x"}) == {"X-Auth-Token": MASK, "Accept": "x"}
+    data = r.data({"auth": {"identity": {"password": {"user": {"name": "u", "password": "p"}}}},
+                   "application_credential": {"secret": "s"}, "note": f"was {PASSWORD}"})
+    text = json.dumps(data)
+    assert '"p"' not in text and '"s"' not in text and PASSWORD not in text and '"u"' in text
+
+
+def test_recorder_learns_tokens_and_scrubs_them_everywhere(tmp_path):
+    redactor = Redactor([PASSWORD])
+    recorder = EvidenceRecorder(tmp_path / "e.jsonl", "w", redactor)
+    session = requests.Session()
+    recorder.attach(session)
+    with requests_mock.Mocker(session=session) as m:
+        m.post("http://127.0.0.1/v3/auth/tokens", status_code=201,
+               headers={"X-Subject-Token": TOKEN, "Content-Type": "application/json"},
+               json={"token": {"catalog": []}})
+        m.get("http://127.0.0.1/echo", json={"seen": f"token {TOKEN}"},
+              headers={"Content-Type": "application/json"})
+        session.post("http://127.0.0.1/v3/auth/tokens", json={"auth": {"identity": {
+            "password": {"user": {"name": "demo", "password": PASSWORD}}}}})
+        session.get("http://127.0.0.1/echo", headers={"X-Auth-Token": TOKEN})
+    written = (tmp_path / "e.jsonl").read_text()
+    assert TOKEN not in written and PASSWORD not in written
+    records = [json.loads(line) for line in written.splitlines()]
+    assert [r["id"] for r in records] == ["w-1", "w-2"]
+    assert records[1]["request_headers"]["X-Auth-Token"] == MASK
+    assert records[1]["response_body"] == {"seen": f"token {MASK}"}
+    assert records[0]["request_body"]["auth"]["identity"]["password"]["user"]["name"] == "demo"
+
+
+def test_binary_bodies_are_summarised_not_written(tmp_path):
+    recorder = EvidenceRecorder(tmp_path / "e.jsonl", "w", Redactor())
+    session = requests.Session()
+    recorder.attach(session)
+    with requests_mock.Mocker(session=session) as m:
+        m.put("http://127.0.0.1/v2/images/1/file", status_code=204)
+        session.put("http://127.0.0.1/v2/images/1/file", data=b"\x00" * 4096,
+                    headers={"Content-Type": "application/octet-stream"})
+    record = json.loads((tmp_path / "e.jsonl").read_text())
+    assert record["request_body"] == "<4096 bytes application/octet-stream>"

@@ -1,0 +1,89 @@
+"""Image API version discovery: what the root offers, and whether its links can be followed."""
+
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from os_interop.apis import image, versions
+
+
+def _needs_image(cloud):
+    if image.catalog_url(cloud) is None:
+        pytest.skip("no image service in the catalog")
+
+
+def test_image_versions(cloud, observe):
+    _needs_image(cloud)
+    status, entries = image.offered(cloud)
+    ids = sorted((e["id"] for e in entries), key=versions.parse)
+    if not entries:   # root hidden: the catalog's own version is the only evidence
+        catalog = image.catalog_url(cloud)
+        suffix = catalog.rsplit("/", 1)[-1]
+        assert suffix.startswith("v"), (f"image root answered HTTP {status} with no versions and the "
+                                        f"catalog URL {catalog} names none")
+        ids = [suffix]
+    usable = [i for i in ids if not any(e["id"] == i and e.get("status") == "DEPRECATED" and
+                                         versions.parse(i)[0] == 2 for e in entries)]
+    v1 = any(versions.parse(i)[0] == 1 for i in ids)
+    v2 = any(versions.parse(i)[0] == 2 for i in usable)
+    observe("image.versions", ids)
+    observe("image.v1", v1)
+    observe("image.v2", v2)
+    assert v1 or v2, f"neither image v1 nor v2 is offered: {ids}"
+    observe("image.api_version", "2" if v2 else "1")
+    observe("image.import_api", any(versions.parse(i) >= (2, 6) for i in ids))
+
+
+def test_catalog_entry(cloud, observe):
+    _needs_image(cloud)
+    url = image.catalog_url(cloud)
+    observe("image.catalog_versioned", cloud.unversioned(url) != url.rstrip("/"))
+
+
+def _prefix(url: str) -> tuple[str, str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc, parts.path.rstrip("/")
+
+
+def test_discovery_links(cloud, observe):
+    _needs_image(cloud)
+    status, entries = image.offered(cloud)
+    if not entries:
+        pytest.skip(f"the image root lists no versions (HTTP {status}); nothing to compare")
+    scheme, netloc, path = _prefix(image.root(cloud))
+    bad = []
+    for entry in entries:
+        for link in entry.get("links", []):
+            if link.get("rel") != "self":
+                continue
+            s, n, p = _prefix(urljoin(image.root(cloud) + "/", link["href"]))
+            if (s, n) != (scheme, netloc) or not p.startswith(path):
+                bad.append(link["href"])
+    observe("image.discovery_links_match", not bad)
+    if not bad:
+        observe("image.endpoint_override", None)
+        return
+    # the catalog's host with the discovered version works where the advertised host does not
+    major = "v2" if any(versions.parse(e["id"])[0] == 2 for e in entries) else "v1"
+    override = f"{image.root(cloud)}/{major}"
+    probe = cloud.get(override + ("/images?limit=1" if major == "v2" else "/images/detail?limit=1"))
+    observe("image.endpoint_override", override if probe.status_code == 200 else None)
+
+
+def test_pagination(cloud, observe):
+    _needs_image(cloud)
+    first = cloud.get(image.v2(cloud, "/images?limit=1"))
+    if first.status_code == 404:
+        pytest.skip("no image v2 API to paginate")
+    assert first.status_code == 200, f"GET images?limit=1 answered HTTP {first.status_code}"
+    body = cloud.json(first) or {}
+    nxt = body.get("next")
+    if not nxt:
+        pytest.skip("fewer than two images are visible: no next link to follow")
+    # glance's next is relative to the service root (/v2/images?marker=...): join to the root
+    scheme, netloc, path = _prefix(image.root(cloud))
+    target = f"{scheme}://{netloc}{path}{nxt}" if nxt.startswith("/") else urljoin(image.v2(cloud, "/"), nxt)
+    second = cloud.get(target)
+    ok = second.status_code == 200 and isinstance(cloud.json(second), dict) and \
+        "images" in cloud.json(second)
+    observe("image.pagination_usable", ok)

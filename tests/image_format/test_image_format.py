@@ -1,0 +1,44 @@
+"""Image format: what glance accepts, what the provider prefers, and that an upload takes."""
+
+from collections import Counter
+
+import pytest
+
+from os_interop.apis import image
+
+XENAPI_AGENT_OFF = {"vm_mode": "hvm", "xenapi_use_agent": "False"}
+
+
+def test_accepted_formats(cloud, observe):
+    if image.catalog_url(cloud) is None:
+        pytest.skip("no image service in the catalog")
+    body = image.schema(cloud)
+    if body is None:
+        pytest.skip("no /v2/schemas/image (image v1 only): accepted formats are not published")
+    props = body.get("properties", {})
+    disk = image.accepted_formats(cloud)
+    assert disk, "the image schema publishes no disk_format enum"
+    observe("image.disk_formats", disk)
+    observe("image.container_formats",
+            sorted(f for f in props.get("container_format", {}).get("enum") or [] if f))
+    observe("image.qcow2_accepted", "qcow2" in disk)
+
+
+def test_preferred_format(cloud, observe):
+    if image.catalog_url(cloud) is None:
+        pytest.skip("no image service in the catalog")
+    provider = image.provider_images(cloud)
+    observe("image.public_formats", dict(sorted(Counter(
+        i.get("disk_format") for i in provider if i.get("disk_format")).items())))
+    preferred = image.preferred_format(cloud)
+    assert preferred, "no disk format is both accepted and usable"
+    observe("image.format", preferred)
+    xen = [i for i in provider if "xenapi_use_agent" in i or
+           "xenapi_use_agent" in (i.get("properties") or {})]
+    observe("image.disable_vendor_agent", XENAPI_AGENT_OFF if xen else None)
+
+
+def test_upload_becomes_active(run_upload, observe):
+    if run_upload.method == "none":
+        pytest.skip(f"no upload method was accepted ({run_upload.attempts}); see upload.method")
+    observe("image.upload_active", run_upload.active)

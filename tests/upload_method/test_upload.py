@@ -1,0 +1,38 @@
+"""Upload method: import methods, the tasks API, direct PUT, and the method that works."""
+
+import pytest
+
+from os_interop.apis import image
+
+
+def _needs_v2(cloud):
+    if image.catalog_url(cloud) is None:
+        pytest.skip("no image service in the catalog")
+    if not image.v2_offered(cloud):
+        pytest.skip("image v1 only: no import or tasks API")
+
+
+def test_import_methods(cloud, observe):
+    _needs_v2(cloud)
+    observe("image.import_methods", image.import_methods(cloud) or [])
+
+
+def test_tasks_api(cloud, observe):
+    _needs_v2(cloud)
+    observe("image.tasks_api", image.tasks_visibility(cloud))
+    observe("image.object_store", cloud.endpoint("object-store") is not None)
+
+
+def test_direct_put(run_upload, observe):
+    if run_upload.put_status is None:
+        pytest.skip(f"the image could not even be created: {run_upload.attempts}")
+    assert run_upload.put_status < 500, f"PUT answered HTTP {run_upload.put_status}"
+    observe("image.put_allowed", run_upload.put_status in (200, 201, 204))
+
+
+def test_working_method(run_upload, observe):
+    observe("image.upload_method", run_upload.method)
+    observe("image.use_tasks", run_upload.method == "tasks")
+    assert run_upload.method != "none", (
+        f"no upload method worked: {run_upload.attempts}, PUT answered {run_upload.put_status}")
+    assert run_upload.active, f"the image uploaded by {run_upload.method} never became active"
