@@ -44,7 +44,8 @@ class CloudUnderTest:
         return self.conn.project_id
 
     def endpoints(self, service_type: str) -> list[dict[str, Any]]:
-        """Catalog endpoints of a service in this cloud's region (all interfaces)."""
+        """Catalog endpoints of a service in this cloud's region (all interfaces), with the
+        interface spelled the v3 way (a v2 catalog says publicURL, internalURL, adminURL)."""
         out = []
         for service in self.catalog:
             if service.get("type") != service_type:
@@ -52,7 +53,7 @@ class CloudUnderTest:
             for ep in service.get("endpoints", []):
                 region = ep.get("region_id") or ep.get("region")
                 if self.region is None or region in (None, self.region):
-                    out.append(ep)
+                    out.append(dict(ep, interface=str(ep.get("interface", "")).removesuffix("URL")))
         return out
 
     def endpoint(self, service_type: str, interface: str | None = None) -> str | None:

@@ -58,7 +58,7 @@ def pytest_args(req: RunRequest, run_id: str) -> list[str]:
     if req.junitxml:
         args += ["--junitxml", req.junitxml]
     if req.quiet_pytest:
-        args += ["-q", "--no-header", "--tb=no", "-p", "no:terminal"]
+        args += ["-p", "no:terminal", "-p", "no:benchmark"]
     return args + req.extra
 
 

@@ -34,6 +34,7 @@ class Request:
     raw_query: str = ""
     auth: Any = None  # set by the service once the token is validated
     microversion: tuple[int, int] | None = None  # compute only
+    service_base: str = ""  # compute only: versioned (and project-scoped) URL the request came in on
 
     def q(self, name: str, default: str | None = None) -> str | None:
         """First value of a query parameter."""
@@ -120,6 +121,7 @@ class Router:
 
     def add(self, method: str, template: str, handler: Handler, auth: bool = True) -> None:
         pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template.rstrip("/"))
+        pattern = re.sub(r"\{(\w+):path\}", r"(?P<\1>.+)", pattern)
         regex = re.compile("^" + pattern + "/?$")
         for verb in method.split("|"):
             self.routes.append(Route(verb, template, regex, handler, auth))

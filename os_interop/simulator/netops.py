@@ -47,13 +47,13 @@ def get_network(state: CloudState, project_id: str, network_id: str) -> dict[str
 
 
 # -- addresses and ports -----------------------------------------------------------------------------
-def _allocate_ip(subnet: dict[str, Any], wanted: str | None = None) -> str:
+def _allocate_ip(subnet: dict[str, Any], wanted: str | None = None, gateway_ok: bool = False) -> str:
     net = ipaddress.ip_network(subnet["cidr"])
     used: set[str] = subnet["_used"]
     if wanted:
         if ipaddress.ip_address(wanted) not in net:
             raise NetError(400, "InvalidIpForSubnet", f"IP address {wanted} is not a valid IP for the specified subnet.")
-        if wanted in used or wanted == subnet["gateway_ip"]:
+        if wanted in used or (wanted == subnet["gateway_ip"] and not gateway_ok):
             raise NetError(409, "IpAddressAlreadyAllocated",
                            f"IP address {wanted} already allocated in subnet {subnet['id']}")
         used.add(wanted)
@@ -82,7 +82,8 @@ def create_port(state: CloudState, network: dict[str, Any], project_id: str, *, 
                                in ipaddress.ip_network(s["cidr"]))), None)
             if subnet is None:
                 raise NetError(400, "InvalidInput", f"Invalid input for operation: fixed_ips {wanted}.")
-            allocations.append({"subnet_id": subnet["id"], "ip_address": _allocate_ip(subnet, wanted.get("ip_address"))})
+            allocations.append({"subnet_id": subnet["id"], "ip_address": _allocate_ip(
+                subnet, wanted.get("ip_address"), gateway_ok=device_owner == "network:router_interface")})
     else:
         for version in (4, 6):
             subnet = next((s for s in subnets if s["ip_version"] == version), None)
@@ -144,11 +145,9 @@ def attach_router_interface(state: CloudState, router: dict[str, Any], subnet: d
         raise NetError(400, "BadRequest", f"Bad router request: Subnet {subnet['id']} does not have a gateway IP.")
     network = state.networks[subnet["network_id"]]
     gateway = subnet["gateway_ip"]
-    port = create_port(state, network, router["project_id"], device_id=router["id"],
+    return create_port(state, network, router["project_id"], device_id=router["id"],
                        device_owner="network:router_interface",
                        fixed_ips=[{"subnet_id": subnet["id"], "ip_address": gateway}], system=True)
-    subnet["_used"].discard(gateway)  # the gateway address is the router's by definition
-    return port
 
 
 def fip_reachable(state: CloudState, floating_network_id: str, port: dict[str, Any]) -> dict[str, Any] | None:

@@ -55,33 +55,40 @@ class PersonalityError(ValueError):
     """A personality file is unreadable or invalid; the message is one line naming file and field."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Personality:
-    """A loaded, validated personality with schema defaults applied."""
+    """A loaded, validated personality with schema defaults applied.
+
+    Expected values may contain ``{cloud_url}`` (e.g. an image endpoint override), which only
+    exists once the cloud listens: :class:`Fleet` sets :attr:`cloud_url` when it starts the
+    cloud, and from then on the expected values come back resolved.
+    """
 
     name: str
     path: Path
     data: dict[str, Any] = field(repr=False)
+    cloud_url: str | None = field(default=None, compare=False)
 
     @property
     def expected_profile(self) -> dict[str, Any]:
-        """The openstacksdk profile body os-interop must emit ({cloud_url} unresolved)."""
-        return copy.deepcopy(self.data["expected_profile"])
+        """The openstacksdk profile body os-interop must emit for this cloud."""
+        return self.resolve(self.data["expected_profile"], self.cloud_url)
 
     @property
     def expected_observations(self) -> dict[str, Any]:
-        """Observation key -> value os-interop must report ({cloud_url} unresolved)."""
-        return copy.deepcopy(self.data["expected_observations"])
+        """Observation key -> value os-interop must report for this cloud."""
+        return self.resolve(self.data["expected_observations"], self.cloud_url)
 
-    def resolve(self, value: Any, cloud_url: str) -> Any:
-        """Replace the {cloud_url} placeholder (only known once the cloud listens) in a value."""
+    @classmethod
+    def resolve(cls, value: Any, cloud_url: str | None) -> Any:
+        """A deep copy of ``value`` with {cloud_url} replaced (left as is while unknown)."""
         if isinstance(value, str):
-            return value.replace(CLOUD_URL, cloud_url)
+            return value.replace(CLOUD_URL, cloud_url) if cloud_url else value
         if isinstance(value, list):
-            return [self.resolve(v, cloud_url) for v in value]
+            return [cls.resolve(v, cloud_url) for v in value]
         if isinstance(value, dict):
-            return {k: self.resolve(v, cloud_url) for k, v in value.items()}
-        return value
+            return {k: cls.resolve(v, cloud_url) for k, v in value.items()}
+        return copy.deepcopy(value)
 
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
@@ -149,6 +156,8 @@ def load_personality(path: str | Path) -> Personality:
     error = jsonschema.exceptions.best_match(_validator().iter_errors(doc))
     if error is not None:
         message = " ".join(error.message.split())
+        if error.validator == "enum" and len(error.validator_value) > 6:
+            message = f"{error.instance!r} is not one of the {len(error.validator_value)} allowed values"
         if len(message) > 160:
             message = message[:157] + "..."
         raise PersonalityError(f"{path}: {_field(error.absolute_path)}: {message}")

@@ -19,6 +19,8 @@ from .personality import Personality
 
 KINDS = ("images", "tasks", "servers", "networks", "subnets", "routers", "ports", "floatingips",
          "security_groups", "security_group_rules", "containers", "objects")
+# glance tasks are API records that expire on their own, not resources anyone can delete
+RESOURCE_KINDS = tuple(k for k in KINDS if k != "tasks")
 
 
 def now(delta: timedelta = timedelta()) -> str:
@@ -73,7 +75,8 @@ class CloudState:
     def _seed(self, p: Personality) -> None:
         for i, image in enumerate(p["image"]["public_images"]):
             size = image.get("size", 41126400)
-            self.images[(iid := new_id())] = {
+            iid = new_id()
+            self.images[iid] = {
                 "id": iid, "name": image["name"], "status": "active", "visibility": "public",
                 "protected": False, "owner": self.provider_project_id,
                 "disk_format": image["disk_format"], "container_format": image["container_format"],
@@ -189,7 +192,7 @@ class CloudState:
         """
         with self.lock:
             out: dict[str, list[dict[str, Any]]] = {}
-            for kind in KINDS:
+            for kind in RESOURCE_KINDS:
                 items = [public(r) for rid, r in self.store[kind].items()
                          if (kind, rid) not in self.seeded and not r.get("_system")]
                 if items:
@@ -197,9 +200,9 @@ class CloudState:
             return out
 
     def snapshot(self) -> dict[str, list[dict[str, Any]]]:
-        """Every resource, per kind, without bookkeeping keys."""
+        """Every resource (not glance task records), per kind, without bookkeeping keys."""
         with self.lock:
-            return {kind: [public(r) for r in self.store[kind].values()] for kind in KINDS}
+            return {kind: [public(r) for r in self.store[kind].values()] for kind in RESOURCE_KINDS}
 
     def names(self, kind: str) -> list[str]:
         """Sorted names of the resources of one kind (handy in assertions)."""

@@ -27,6 +27,9 @@ def parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="print the active (or named) configuration")
     config.add_argument("name", nargs="?")
     sub.add_parser("configs", help="list the configurations")
+    check = sub.add_parser("check", help="prove the active configuration's expected "
+                           "observations and profile against the running cloud")
+    check.add_argument("--config", help="must name the active configuration (default: it)")
     sub.add_parser("clouds-yaml", help="print the path of the clouds.yaml")
     sub.add_parser("reset", help="down, then delete the state directory (keeps the venv)")
     return top
@@ -57,6 +60,9 @@ def dispatch(args: argparse.Namespace) -> int:
     elif args.command == "config":
         from .statusview import show_config
         show_config(lay, args.name)
+    elif args.command == "check":
+        from .check import check
+        return check(lay, args.config)
     elif args.command == "configs":
         from .cloudconfig import available
         print("\n".join(available()))

@@ -161,7 +161,6 @@ def nova_conf(lay: Layout, password: str) -> str:
             "allow_resize_to_same_host": True,
         },
         "api": {"auth_strategy": "keystone"},
-        "wsgi": {"api_paste_config": lay.venv / "etc/nova/api-paste.ini"},
         "keystone_authtoken": authtoken("nova", password),
         "service_user": {"send_service_user_token": True, **service_auth("nova", password)},
         "placement": service_auth("placement", password),
@@ -266,7 +265,9 @@ def uwsgi_files(lay: Layout) -> dict[str, str]:
         "uwsgi/nova-api.ini": uwsgi_ini(
             lay, "nova-api", "nova.wsgi.osapi_compute:application",
             {"OS_NOVA_CONFIG_DIR": etc / "nova",
-             "OS_NOVA_CONFIG_FILES": "nova.conf;nova-db.conf;nova-api.conf"}),
+             # the first file must be the paste config (nova loads the app from it)
+             "OS_NOVA_CONFIG_FILES": f"{lay.venv / 'etc/nova/api-paste.ini'};"
+                                     "nova.conf;nova-db.conf;nova-api.conf"}),
     }
 
 

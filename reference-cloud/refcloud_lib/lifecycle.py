@@ -76,8 +76,11 @@ def first_boot(lay: Layout, password: str, services: list[Service]) -> None:
         init_mariadb(lay, password, by_name["mariadb"])
     with step("RabbitMQ"):
         start_all(lay, [by_name["epmd"], by_name["rabbitmq"]])
-    with step("database schemas and keystone keys (parallel)"):
-        migrate.migrate_all(lay, password)
+    migrated = lay.state / "migrated"
+    if not migrated.exists():   # the one step that cannot simply run twice
+        with step("database schemas and keystone keys (parallel)"):
+            migrate.migrate_all(lay, password)
+        migrated.write_text(time.strftime("%F %T\n"))
     with step("keystone, service users and catalog"):
         start_one(lay, by_name["keystone"])
         identity.register_services(cloudapi.admin(password), password)

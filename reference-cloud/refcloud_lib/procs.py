@@ -107,6 +107,9 @@ def wait_ready(lay: Layout, service: Service, pid: int) -> None:
         if running_pid(lay, service.name) != pid:
             raise RefcloudError(f"{service.name} exited during start-up "
                                 f"(also see {out_log(lay, service.name)})", log)
+        if service.probe.failed():
+            raise RefcloudError(f"{service.name} could not load its application "
+                                f"(also see {out_log(lay, service.name)})", log)
         if time.monotonic() > deadline:
             raise RefcloudError(f"{service.name} not ready after {service.timeout:.0f}s "
                                 f"(also see {out_log(lay, service.name)})", log)
@@ -119,7 +122,11 @@ def start(lay: Layout, service: Service) -> float | None:
         return None
     began = time.monotonic()
     pid = spawn(lay, service)
-    wait_ready(lay, service, pid)
+    try:
+        wait_ready(lay, service, pid)
+    except RefcloudError:
+        stop(lay, [service.name])   # leave nothing half-started behind
+        raise
     return time.monotonic() - began
 
 

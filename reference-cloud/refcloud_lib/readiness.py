@@ -26,6 +26,10 @@ class Probe:
     def ready(self) -> bool:
         raise NotImplementedError
 
+    def failed(self) -> bool:
+        """True when the logs already show that it cannot become ready."""
+        return False
+
 
 class LogLine(Probe):
     """Ready when `count` new lines of `path` match `pattern`."""
@@ -63,9 +67,14 @@ class Http(Probe):
     def __init__(self, url: str, uwsgi_log: Path, workers: int):
         self.url = url
         self.workers = LogLine(uwsgi_log, r"WSGI app 0 \(mountpoint='[^']*'\) ready", workers)
+        self.broken = LogLine(uwsgi_log, r"unable to load app")
 
     def arm(self) -> None:
         self.workers.arm()
+        self.broken.arm()
+
+    def failed(self) -> bool:
+        return self.broken.ready()
 
     def ready(self) -> bool:
         return self.workers.ready() and http_answers(self.url)

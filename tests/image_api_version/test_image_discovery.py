@@ -22,10 +22,8 @@ def test_image_versions(cloud, observe):
         assert suffix.startswith("v"), (f"image root answered HTTP {status} with no versions and the "
                                         f"catalog URL {catalog} names none")
         ids = [suffix]
-    usable = [i for i in ids if not any(e["id"] == i and e.get("status") == "DEPRECATED" and
-                                         versions.parse(i)[0] == 2 for e in entries)]
     v1 = any(versions.parse(i)[0] == 1 for i in ids)
-    v2 = any(versions.parse(i)[0] == 2 for i in usable)
+    v2 = any(versions.parse(i)[0] == 2 for i in ids)
     observe("image.versions", ids)
     observe("image.v1", v1)
     observe("image.v2", v2)
@@ -72,9 +70,9 @@ def test_discovery_links(cloud, observe):
 
 def test_pagination(cloud, observe):
     _needs_image(cloud)
-    first = cloud.get(image.v2(cloud, "/images?limit=1"))
-    if first.status_code == 404:
+    if not image.v2_offered(cloud):
         pytest.skip("no image v2 API to paginate")
+    first = cloud.get(image.v2(cloud, "/images?limit=1"))
     assert first.status_code == 200, f"GET images?limit=1 answered HTTP {first.status_code}"
     body = cloud.json(first) or {}
     nxt = body.get("next")

@@ -1,0 +1,108 @@
+"""One simulated cloud: its state, its services behind one loopback port, and its service catalog."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+from .compute import ComputeService
+from .http import CloudHTTPServer, HTTPError, Request, Response, Service, internal_error, text_response, unauthorized
+from .identity import IdentityService
+from .image import ImageService
+from .network import NetworkService
+from .object_store import ObjectStoreService
+from .personality import Personality
+from .state import CloudState
+
+
+class Cloud:
+    """A personality brought to life: bind a port, build the state, mount the services."""
+
+    def __init__(self, personality: Personality):
+        self.personality = personality
+        self.state = CloudState(personality)
+        self.server = CloudHTTPServer(self)
+        self.base_url = f"http://127.0.0.1:{self.server.port}"
+        self._count_lock = threading.Lock()
+        self.request_count = 0
+        self.server_errors: list[str] = []  # "METHOD path -> status" of every 5xx answered
+        services: list[Service] = [IdentityService(self), ImageService(self), ComputeService(self)]
+        if personality["network"]["service"] != "absent":
+            services.append(NetworkService(self))
+        if personality["object_store"]:
+            services.append(ObjectStoreService(self))
+        self.services = {s.prefix: s for s in services}
+        self._service_ids = {s.prefix: uuid.uuid4().hex for s in services}
+
+    @property
+    def name(self) -> str:
+        return self.personality.name
+
+    def start(self) -> Cloud:
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    # -- catalog and credentials ---------------------------------------------------------------------
+    def service_url(self, prefix: str) -> str:
+        """The catalog URL of a service, versioned or not as the personality says."""
+        p = self.personality
+        base = self.base_url + prefix
+        if prefix == "/identity" and p["identity"]["catalog_versioned"]:
+            return base + ("/v3" if any(v.startswith("v3") for v in p["identity"]["versions"]) else "/v2.0")
+        if prefix == "/image" and p["image"]["catalog_versioned"]:
+            return base + ("/v2" if p["image"]["v2_max_minor"] is not None else "/v1")
+        if prefix == "/compute":
+            return self.services[prefix].catalog_url  # type: ignore[attr-defined, no-any-return]
+        if prefix == "/network" and p["network"]["catalog_versioned"]:
+            return base + "/v2.0"
+        if prefix == "/object-store":
+            return f"{base}/v1/AUTH_{self.state.project_id}"
+        return base
+
+    def catalog(self) -> list[dict[str, Any]]:
+        """Service type, name, id and URL of every catalog entry (same URL on every interface)."""
+        types = {"/identity": "identity", "/image": "image", "/compute": "compute", "/network": "network",
+                 "/object-store": "object-store"}
+        entries = [{"type": types[prefix], "name": svc.name, "id": self._service_ids[prefix], "url": self.service_url(prefix)}
+                   for prefix, svc in self.services.items()]
+        return sorted(entries, key=lambda e: e["type"])
+
+    def clouds_yaml_entry(self) -> dict[str, Any]:
+        """A clouds.yaml entry openstacksdk and keystoneauth can use as is."""
+        s, p = self.state, self.personality
+        auth = {"auth_url": self.service_url("/identity"), "username": s.username, "password": s.password,
+                "project_name": s.project_name}
+        if any(v.startswith("v3") for v in p["identity"]["versions"]):
+            # domain parameters make keystoneauth refuse v2.0, so only v3 clouds get them
+            auth.update(user_domain_name=s.domain["name"], project_domain_name=s.domain["name"])
+        return {"auth": auth, "region_name": p["region"]}
+
+    # -- request handling ----------------------------------------------------------------------------
+    def authenticate(self, token: str | None) -> dict[str, Any]:
+        """The token's context, or keystonemiddleware's 401."""
+        record = self.state.tokens.get(token or "")
+        if record is None or record.get("revoked"):
+            raise unauthorized()
+        return record
+
+    def dispatch(self, req: Request) -> Response:
+        with self._count_lock:
+            self.request_count += 1
+        service = next((svc for prefix, svc in self.services.items()
+                        if req.path == prefix or req.path.startswith(prefix + "/")), None)
+        try:
+            if service is None:
+                return text_response(404, "404 Not Found\n\nThe resource could not be found.\n")
+            resp = service.handle(req, req.path[len(service.prefix):])
+        except HTTPError as exc:
+            resp = exc.response
+        except Exception as exc:  # noqa: BLE001 - a simulator bug must still answer
+            resp = internal_error(service, exc)
+        if resp.status >= 500:
+            with self._count_lock:
+                self.server_errors.append(f"{req.method} {req.path} -> {resp.status}")
+        return resp

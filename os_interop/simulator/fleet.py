@@ -1,0 +1,95 @@
+"""A fleet of simulated clouds, one loopback port each, with a clouds.yaml that points at them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .cloud import Cloud
+from .personality import Personality, PersonalityError, find_personality, load_personality
+from .state import CloudState
+
+
+class Fleet:
+    """Start with :meth:`start` (a context manager); every cloud serves until :meth:`stop`."""
+
+    def __init__(self, clouds: list[Cloud]):
+        self.clouds = {c.name: c for c in clouds}
+
+    @classmethod
+    def start(cls, personalities: Iterable[Personality | str | Path]) -> Fleet:
+        """Start one cloud per personality (objects, shipped names or YAML paths)."""
+        loaded = [p if isinstance(p, Personality) else load_personality(find_personality(str(p)))
+                  for p in personalities]
+        names = [p.name for p in loaded]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise PersonalityError(f"fleet: name: duplicate cloud names {duplicates}")
+        clouds: list[Cloud] = []
+        try:
+            for personality in loaded:
+                clouds.append(Cloud(personality).start())
+                personality.cloud_url = clouds[-1].base_url
+        except BaseException:
+            for cloud in clouds:
+                cloud.stop()
+            raise
+        return cls(clouds)
+
+    def stop(self) -> None:
+        for cloud in self.clouds.values():
+            cloud.stop()
+
+    def __enter__(self) -> Fleet:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def _cloud(self, name: str) -> Cloud:
+        try:
+            return self.clouds[name]
+        except KeyError:
+            raise KeyError(f"no simulated cloud named {name!r} (have {sorted(self.clouds)})") from None
+
+    # -- what clients need ---------------------------------------------------------------------------
+    def clouds_yaml(self) -> dict[str, Any]:
+        """``{"clouds": {name: {...}}}`` ready for openstacksdk."""
+        return {"clouds": {name: cloud.clouds_yaml_entry() for name, cloud in self.clouds.items()}}
+
+    def write_clouds_yaml(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(yaml.safe_dump(self.clouds_yaml(), sort_keys=False), encoding="utf-8")
+        return path
+
+    def url(self, name: str) -> str:
+        """Base URL of a cloud (``http://127.0.0.1:<port>``): the {cloud_url} of its expectations."""
+        return self._cloud(name).base_url
+
+    # -- what tests need -------------------------------------------------------------------------------
+    def request_counts(self) -> dict[str, int]:
+        return {name: cloud.request_count for name, cloud in self.clouds.items()}
+
+    def server_errors(self, name: str) -> list[str]:
+        """Every 5xx the cloud answered (a simulator bug, or a client it could not handle)."""
+        return list(self._cloud(name).server_errors)
+
+    def secrets(self, name: str) -> list[str]:
+        """The password and every token issued so far."""
+        return self._cloud(name).state.secrets()
+
+    def state(self, name: str) -> CloudState:
+        """The cloud's live state (``.created()`` lists what API calls made and nobody deleted)."""
+        return self._cloud(name).state
+
+    def expected_profile(self, name: str) -> dict[str, Any]:
+        """The personality's expected profile with {cloud_url} resolved for this running cloud."""
+        cloud = self._cloud(name)
+        return cloud.personality.resolve(cloud.personality.data["expected_profile"], cloud.base_url)
+
+    def expected_observations(self, name: str) -> dict[str, Any]:
+        cloud = self._cloud(name)
+        return cloud.personality.resolve(cloud.personality.data["expected_observations"], cloud.base_url)
