@@ -156,9 +156,13 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         keep = [i for i in items if i not in probes or i.get_closest_marker("read_only")]
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
-    rank = {id(i): COSTS.index(registry.test_cost(parse_nodeid(i.nodeid)[0]) or "read-only")
-            for i in items if i in probes}
-    items.sort(key=lambda i: rank.get(id(i), 0))   # read-only probes first (stable)
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        base = parse_nodeid(item.nodeid)[0]
+        caps = registry.for_test(base)
+        if not caps:
+            return (0, 0)
+        return COSTS.index(registry.test_cost(base)), GROUPS.index(caps[0].group)
+    items.sort(key=rank)   # read-only probes first, then by pain point (stable within)
 
 
 def _expect(state: RunState, nodeids: list[str]) -> None:

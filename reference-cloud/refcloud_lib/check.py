@@ -26,12 +26,14 @@ def find_id(cloud: Cloud, service: str, path: str, key: str, name: str) -> str:
     return items[0]["id"]
 
 
-def observe_servers(cloud: Cloud, observed: dict[str, Any], notes: dict[str, Any]) -> None:
+def observe_servers(cloud: Cloud, observed: dict[str, Any], notes: dict[str, Any],
+                    http: dict[str, int]) -> None:
     """Implicit boot, then (if refused) a boot on the advised network; FIP checks."""
     image_id = find_id(cloud, "image", f"/images?name={provider.IMAGE_NAME}", "images",
                        provider.IMAGE_NAME)
     flavor_id = find_id(cloud, "compute", "/flavors", "flavors", provider.FLAVOR["name"])
     status, body = network.boot(cloud, image_id, flavor_id, None, "implicit")
+    http["implicit_boot"] = status
     notes["boot with no network (microversion 2.1)"] = (
         f"HTTP {status}" + (f" {json.dumps(body)[:200]}" if status != 202 else f" -> {body['status']}"))
     observed["network.boot_implicit"] = network.boot_implicit(status, body)
@@ -51,15 +53,15 @@ def observe_servers(cloud: Cloud, observed: dict[str, Any], notes: dict[str, Any
         observed["floating_ip.lifecycle"] = floating.lifecycle(cloud, server, external)
 
 
-def observe_all(cloud: Cloud, notes: dict[str, Any]) -> dict[str, Any]:
+def observe_all(cloud: Cloud, notes: dict[str, Any], http: dict[str, int]) -> dict[str, Any]:
     observed = {**identity.observe(cloud), **image.versions(cloud), **image.formats(cloud)}
     uploads, statuses = image.uploads(cloud, observed["image.format"])
     observed.update(uploads)
-    notes["image upload HTTP statuses"] = statuses
+    http.update(statuses)
     observed.update(network.static(cloud))
     extensions = observed["network.extensions"]
     observed.update(floating.static(cloud, extensions))
-    observe_servers(cloud, observed, notes)
+    observe_servers(cloud, observed, notes, http)
     observed.update(secgroups.observe(cloud, extensions))
     return observed
 
@@ -97,15 +99,18 @@ def check(lay: Layout, name: str | None) -> int:
     config = cloudconfig.load(name)
     cloud = Cloud.open(str(lay.clouds_yaml), "refcloud")
     notes: dict[str, Any] = {}
+    http: dict[str, int] = {}
     try:
-        observed = observe_all(cloud, notes)
+        observed = observe_all(cloud, notes, http)
     finally:
         cleanup(cloud)
     say(f"configuration {name}: facts seen")
     for what, value in notes.items():
         say(f"  {what}: {value}")
+    say("expected_http (status codes of the calls that show the divergence):")
+    bad = compare(config.expected_http, http)
     say("expected_observations:")
-    bad = compare(config.expected_observations, observed)
+    bad += compare(config.expected_observations, observed)
     undeclared = sorted(set(observed) - set(config.expected_observations))
     if undeclared:
         say("observed but not declared:")

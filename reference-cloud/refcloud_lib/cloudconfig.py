@@ -36,6 +36,7 @@ class CloudConfig:
     default_sg_rules: list[dict[str, Any]] = field(default_factory=list)
     expected_profile: dict[str, Any] = field(default_factory=dict)
     expected_observations: dict[str, Any] = field(default_factory=dict)
+    expected_http: dict[str, int] = field(default_factory=dict)   # refcloud check only
 
 
 def available() -> list[str]:
@@ -65,4 +66,5 @@ def load(name: str) -> CloudConfig:
         networks=data["networks"], routers=data.get("routers", []),
         default_sg_rules=data.get("default_security_group_rules", []),
         expected_profile=data["expected_profile"],
-        expected_observations=data["expected_observations"])
+        expected_observations=data["expected_observations"],
+        expected_http=data.get("expected_http", {}))

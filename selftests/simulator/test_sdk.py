@@ -5,6 +5,8 @@ from __future__ import annotations
 import openstack
 import pytest
 
+pytestmark = pytest.mark.filterwarnings("ignore")  # openstacksdk's own deprecation chatter
+
 
 @pytest.fixture(scope="module")
 def sdk(fleet, tmp_path_factory, monkeypatch_module):
@@ -38,7 +40,7 @@ def test_upstream_default_lists_and_boots(fleet, sdk):
     assert server.status == "ACTIVE"
     assert list(server.addresses) == ["private"]
     assert server.addresses["private"][0]["OS-EXT-IPS:type"] == "fixed"
-    assert conn.compute.get_server_metadata(server).metadata == {"purpose": "selftest"}
+    assert conn.compute.fetch_server_metadata(server).metadata == {"purpose": "selftest"}
     assert [p.device_id for p in conn.network.ports(device_id=server.id)] == [server.id]
     assert [s.id for s in conn.compute.servers(name="^sim-sdk$")] == [server.id]
     conn.compute.delete_server(server)
