@@ -86,6 +86,7 @@ class RunState:
         self.out = Path(config.option.osi_out).resolve()
         self._registry: Registry | None = None
         self._clouds: list[str] | None = None
+        self.usage_error: str | None = None
         self.started = time.time()
         # worker side
         self.connections: dict[str, CloudUnderTest | CloudUnavailable] = {}
@@ -103,11 +104,14 @@ class RunState:
         return self._registry
 
     def clouds(self) -> list[str]:
+        """The clouds to probe; a configuration problem is kept for collection's end, where it
+        stops the run with one line instead of one error per probe module."""
         if self._clouds is None:
             try:
                 self._clouds = targets.resolve_names(self.config.option.osi_clouds)
             except UserError as exc:
-                raise pytest.UsageError(str(exc)) from None
+                self.usage_error = str(exc)
+                self._clouds = ["(no cloud)"]
         return self._clouds
 
     # -- worker: one connection per cloud, made once, failures remembered ---------------
@@ -139,6 +143,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
     state = state_of(config)
+    if state.usage_error:
+        pytest.exit(f"os-interop: {state.usage_error}", returncode=pytest.ExitCode.USAGE_ERROR)
     probes = [i for i in items if "osi_cloud_name" in getattr(i, "fixturenames", ())]
     if not probes:
         return
@@ -147,8 +153,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         base, cloud = parse_nodeid(item.nodeid)
         caps = registry.for_test(base)
         if not caps:
-            raise pytest.UsageError(f"{base} is not listed under `tests:` of any capability in "
-                                    "capabilities/*.yaml; add it there")
+            pytest.exit(f"os-interop: {base} is not listed under `tests:` of any capability in "
+                        "capabilities/*.yaml; add it there", returncode=pytest.ExitCode.USAGE_ERROR)
         item.add_marker(caps[0].group)
         item.add_marker(registry.test_cost(base).replace("-", "_"))
         item.add_marker(pytest.mark.xdist_group(cloud))

@@ -72,7 +72,7 @@ def resolve_names(names: list[str], all_clouds: bool = False) -> list[str]:
     elif not names:
         default = os.environ.get("OS_CLOUD") or ("envvars" if "envvars" in known else None)
         if not default:
-            raise UserError("no cloud named: pass --cloud NAME (or --all-clouds), or set OS_CLOUD; "
+            raise UserError("no cloud named: pass --cloud NAME (pytest: --os-cloud NAME), or set OS_CLOUD; "
                             f"clouds in your configuration: {', '.join(known) or 'none'}")
         names = [default]
     for name in names:

@@ -87,3 +87,20 @@ def test_unknown_group_is_a_usage_error(fleet):
     line = one_clear_line(cli("run", "--group", "dns", "--cloud", "upstream-default",
                               env={"OS_CLIENT_CONFIG_FILE": str(fleet.clouds_yaml_path)}))
     assert "image_format" in line
+
+
+def test_an_endpoint_that_never_answers_times_out_with_one_line(fleet, tmp_path):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)          # accepts connections, never answers
+    try:
+        good = fleet.clouds_yaml()["clouds"]["upstream-default"]
+        hung = json.loads(json.dumps(good))
+        hung["auth"]["auth_url"] = f"http://127.0.0.1:{silent.getsockname()[1]}/v3"
+        hung["api_timeout"] = 2
+        path = _with_extra_clouds(fleet, tmp_path, {"hung": hung})
+        line = one_clear_line(cli("run", "--cloud", "hung", "--read-only", "--out", str(tmp_path / "o"),
+                                  env={"OS_CLIENT_CONFIG_FILE": str(path)}, timeout=120))
+        assert "'hung'" in line and "did not answer" in line
+    finally:
+        silent.close()

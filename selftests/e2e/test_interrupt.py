@@ -9,7 +9,11 @@ import time
 from .conftest import documents
 
 
-def test_sigint_after_the_server_exists_cleans_up_and_keeps_results(fleet, tmp_path):
+import pytest
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_after_the_server_exists_cleans_up_and_keeps_results(fleet, tmp_path, signum):
     env = {"OS_CLIENT_CONFIG_FILE": str(fleet.clouds_yaml_path), "PYTHONUNBUFFERED": "1"}
     import os
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("OS_")}, **env}
@@ -23,7 +27,7 @@ def test_sigint_after_the_server_exists_cleans_up_and_keeps_results(fleet, tmp_p
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the run ended before a server was booted"
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=180)
     assert "Traceback" not in stderr, stderr[-2000:]
     doc = documents(tmp_path)[name]
