@@ -116,6 +116,7 @@ def load(directory: Path | None = None) -> Registry:
                                     f"(also in {owner[key]}); ids and observed keys must be unique")
                 owner[key] = f"{path.name}:{cap.id}"
             capabilities.append(cap)
+    capabilities.sort(key=lambda c: GROUPS.index(c.group))   # pain-point order, stable within
     return Registry(capabilities, "sha256:" + digest.hexdigest())
 
 

@@ -147,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("os-interop: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:      # `os-interop report ... | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ from os_interop.apis import compute
 from os_interop.cloud import CloudUnderTest
 from os_interop.flows.polling import wait_for
 
-AMBIGUOUS = ("multiple possible networks", "networkambiguous", "network_ambiguous")
+# nova's NetworkAmbiguous, old and current wording (nova/exception.py)
+AMBIGUOUS = ("multiple possible networks", "more than one possible network", "networkambiguous")
 BOOT_TIMEOUT = 180
 
 
@@ -77,7 +78,7 @@ def boot(cloud: CloudUnderTest, image_id: str, fallback_network_id: str | None) 
                         f"{(server.get('fault') or {}).get('message')}", attempts)
         return Boot("ok" if has_address else "no-network", server, None, attempts)
     message = _fault(response, cloud)
-    if not any(word in message.lower().replace(" ", "") or word in message.lower() for word in AMBIGUOUS):
+    if not any(word in message.lower() for word in AMBIGUOUS):
         return Boot("error", None, f"HTTP {response.status_code}: {message}", attempts)
     if fallback_network_id is None:
         return Boot("ambiguous", None, message, attempts)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 import time
 from pathlib import Path
 
-from . import Fleet, PersonalityError, shipped_personalities
+from . import Fleet, PersonalityError, load_personality, shipped_personalities
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.list:
         for path in shipped_personalities():
-            print(path.stem)
+            print(f"{path.stem:<24} {load_personality(path).data.get('title', '')}")
         return 0
     names = args.names or [p.stem for p in shipped_personalities()]
     started = time.perf_counter()
@@ -37,11 +38,14 @@ def main(argv: list[str] | None = None) -> int:
               f"clouds.yaml written to {args.clouds_yaml}")
         for name in fleet.clouds:
             print(f"  {name:<24} {fleet.url(name)}")
-        print("export OS_CLIENT_CONFIG_FILE=" + str(args.clouds_yaml.resolve()) + "  # then: openstack --os-cloud NAME ...")
+        print(f"export OS_CLIENT_CONFIG_FILE={args.clouds_yaml.resolve()}  # then: openstack --os-cloud NAME ...")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
-            threading.Event().wait()
+            stop.wait()
         except KeyboardInterrupt:
-            print("\nstopping", file=sys.stderr)
+            pass
+        print("stopping", file=sys.stderr)
     return 0
 
 

@@ -67,8 +67,8 @@ class Cloud:
         """Service type, name, id and URL of every catalog entry (same URL on every interface)."""
         types = {"/identity": "identity", "/image": "image", "/compute": "compute", "/network": "network",
                  "/object-store": "object-store"}
-        entries = [{"type": types[prefix], "name": svc.name, "id": self._service_ids[prefix], "url": self.service_url(prefix)}
-                   for prefix, svc in self.services.items()]
+        entries = [{"type": types[prefix], "name": svc.name, "id": self._service_ids[prefix],
+                    "url": self.service_url(prefix)} for prefix, svc in self.services.items()]
         return sorted(entries, key=lambda e: e["type"])
 
     def clouds_yaml_entry(self) -> dict[str, Any]:
@@ -90,6 +90,11 @@ class Cloud:
         return record
 
     def dispatch(self, req: Request) -> Response:
+        """Count the request and hand it to the service mounted at its path prefix.
+
+        Requests to one cloud are handled one at a time under the state lock (bodies are read
+        before, so slow clients do not block others); that keeps every read consistent.
+        """
         with self._count_lock:
             self.request_count += 1
         service = next((svc for prefix, svc in self.services.items()
@@ -97,7 +102,8 @@ class Cloud:
         try:
             if service is None:
                 return text_response(404, "404 Not Found\n\nThe resource could not be found.\n")
-            resp = service.handle(req, req.path[len(service.prefix):])
+            with self.state.lock:
+                resp = service.handle(req, req.path[len(service.prefix):])
         except HTTPError as exc:
             resp = exc.response
         except Exception as exc:  # noqa: BLE001 - a simulator bug must still answer

@@ -1,22 +1,24 @@
-"""Nova: versions and microversions, flavors, servers (network choice, addresses), nova's proxy APIs.
+"""Nova: versions and microversions, flavors, servers (network choice, addresses, actions).
 
 Networking comes from :mod:`netops`: with neutron, nova picks networks like nova does
 (NetworkAmbiguous, ``networks: auto``); without a working neutron, nova attaches every network of
 the personality's ``nova_networking`` section and renders addresses in the personality's shape.
+The proxy APIs (os-floating-ips, os-security-groups, ...) live in :mod:`compute_proxy`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
+from .compute_proxy import ProxyAPIs
 from .http import HTTPError, Request, Response, Service, empty, json_response
+from .image import visible_image
 from .listing import MarkerNotFound, paginate, public
-from .netops import (NetError, add_rule, associate_floating_ip, auto_allocate, auto_allocation_problem,
-                     candidate_networks, create_floating_ip, create_group, create_port, delete_group,
-                     delete_port, ensure_default_group, group_rules, release_floating_ip, server_addresses)
+from .netops import (NetError, associate_floating_ip, auto_allocate, auto_allocation_problem, candidate_networks,
+                     create_port, delete_port, ensure_default_group, server_addresses)
 from .state import new_id, now
 
 _FAULTS = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound", 405: "badMethod",
@@ -25,6 +27,7 @@ _FAULTS = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemN
 _PROJECT_SEGMENT = re.compile(r"^/([0-9a-fA-F]{32})(/.*)?$")
 AMBIGUOUS = "Multiple possible networks found, use a Network ID to be more specific."
 MV = tuple[int, int]
+Attachment = tuple[dict[str, Any], dict[str, Any] | None]  # (network, existing port or None)
 
 
 def _mv(text: str) -> MV:
@@ -32,7 +35,7 @@ def _mv(text: str) -> MV:
     return int(major), int(minor)
 
 
-class ComputeService(Service):
+class ComputeService(ProxyAPIs, Service):
     prefix = "/compute"
     name = "nova"
 
@@ -41,11 +44,9 @@ class ComputeService(Service):
         r.add("GET", "/flavors", self.list_flavors)
         r.add("GET", "/flavors/detail", self.list_flavors)
         r.add("GET", "/flavors/{flavor_id}", self.show_flavor)
-        r.add("GET", "/flavors/{flavor_id}/os-extra_specs", lambda req, flavor_id: json_response(200, {"extra_specs": {}}))
+        r.add("GET", "/flavors/{flavor_id}/os-extra_specs",
+              lambda req, flavor_id: json_response(200, {"extra_specs": {}}))
         r.add("GET", "/limits", self.limits)
-        r.add("GET", "/images", self.proxy(self.list_images))
-        r.add("GET", "/images/detail", self.proxy(self.list_images))
-        r.add("GET", "/images/{image_id}", self.proxy(self.show_image))
         r.add("GET", "/servers", self.list_servers)
         r.add("GET", "/servers/detail", self.list_servers)
         r.add("POST", "/servers", self.create_server)
@@ -60,15 +61,7 @@ class ComputeService(Service):
         r.add("GET", "/servers/{server_id}/ips", self.server_ips)
         r.add("GET", "/servers/{server_id}/os-interface", self.server_interfaces)
         r.add("GET", "/servers/{server_id}/os-security-groups", self.server_groups)
-        r.add("GET", "/os-floating-ip-pools", self.proxy(self.fip_pools, "fip"))
-        r.add("GET|POST", "/os-floating-ips", self.proxy(self.floating_ips, "fip"))
-        r.add("GET|DELETE", "/os-floating-ips/{fip_id}", self.proxy(self.floating_ip, "fip"))
-        r.add("GET|POST", "/os-security-groups", self.proxy(self.security_groups, "sg"))
-        r.add("GET|PUT|DELETE", "/os-security-groups/{group_id}", self.proxy(self.security_group, "sg"))
-        r.add("POST", "/os-security-group-rules", self.proxy(self.create_group_rule, "sg"))
-        r.add("DELETE", "/os-security-group-rules/{rule_id}", self.proxy(self.delete_group_rule, "sg"))
-        r.add("GET", "/os-networks", self.proxy(self.list_networks))
-        r.add("GET", "/os-networks/{network_id}", self.proxy(self.show_network))
+        self.proxy_routes(r)
 
     def error(self, status: int, message: str, kind: str | None = None) -> HTTPError:
         name = kind or _FAULTS.get(status, "computeFault")
@@ -115,7 +108,8 @@ class ComputeService(Service):
         if wanted.lower() == "latest":
             return high
         if not re.match(r"^\d+\.\d+$", wanted):
-            raise self.error(400, f"API Version String {wanted} is of invalid format. Must be of format MajorNum.MinorNum.")
+            raise self.error(400, f"API Version String {wanted} is of invalid format. "
+                                  "Must be of format MajorNum.MinorNum.")
         version = _mv(wanted)
         if not low <= version <= high:
             raise self.error(406, f"Version {wanted} is not supported by the API. Minimum is "
@@ -129,16 +123,14 @@ class ComputeService(Service):
         if not m or (m.group(1) == "v2.1" and self._legacy):
             raise self.error(404, "The resource could not be found.")
         version, rest = m.group(1), m.group(2) or ""
-        if rest in ("", "/"):
-            return json_response(200, {"version": self._version_entry("v2.0" if version == "v2" else "v2.1")})
-        pm = _PROJECT_SEGMENT.match(rest)
+        pm = _PROJECT_SEGMENT.match(rest)  # nova routes every path with and without the project id
         if pm:
             if pm.group(1) != self.state.project_id:
                 raise self.error(400, f"Malformed request URL: URL's project_id '{pm.group(1)}' doesn't match "
                                       f"Context's project_id '{self.state.project_id}'")
-            rest = pm.group(2) or "/"
-            if rest in ("", "/"):  # nova routes every path with and without the project id
-                return json_response(200, {"version": self._version_entry("v2.0" if version == "v2" else "v2.1")})
+            rest = pm.group(2) or ""
+        if rest in ("", "/"):
+            return json_response(200, {"version": self._version_entry("v2.0" if version == "v2" else "v2.1")})
         headers: dict[str, str] = {}
         if version == "v2.1":
             req.microversion = self._negotiate(req)
@@ -167,31 +159,7 @@ class ComputeService(Service):
     def _at_least(self, req: Request, version: str) -> bool:
         return req.microversion is not None and req.microversion >= _mv(version)
 
-    # -- which networking nova has ------------------------------------------------------------------
-    @property
-    def _neutron(self) -> bool:
-        return self.personality["network"]["service"] == "present"
-
-    def _nova_net(self) -> dict[str, Any]:
-        return self.personality["compute"].get("nova_networking", {})
-
-    def _feature(self, kind: str) -> bool:
-        net = self.personality["network"]
-        if kind == "fip":
-            return ("router" in net["extensions"]) if self._neutron else bool(self._nova_net().get("floating_ip_pools"))
-        if kind == "sg":
-            return ("security-group" in net["extensions"]) if self._neutron else bool(self._nova_net().get("security_groups"))
-        return True
-
-    def proxy(self, handler: Callable[..., Response], feature: str = "") -> Callable[..., Response]:
-        """Wrap a proxy API: 404 from microversion 2.36 on, and when the cloud lacks the feature."""
-        def wrapped(req: Request, **params: str) -> Response:
-            if self._at_least(req, "2.36") or (feature and not self._feature(feature)):
-                raise self.error(404, "The resource could not be found.")
-            return handler(req, **params)
-        return wrapped
-
-    # -- flavors, limits, images -----------------------------------------------------------------
+    # -- flavors, limits -------------------------------------------------------------------
     def _flavor_view(self, req: Request, flavor: dict[str, Any], detail: bool) -> dict[str, Any]:
         view: dict[str, Any] = {"id": flavor["id"], "name": flavor["name"],
                                 "links": [{"rel": "self", "href": f"{req.service_base}/flavors/{flavor['id']}"},
@@ -226,34 +194,11 @@ class ComputeService(Service):
             "maxImageMeta": 128, "maxPersonality": 5, "maxPersonalitySize": 10240, "maxTotalKeypairs": 100,
             "maxServerGroups": 10, "maxServerGroupMembers": 10, "totalInstancesUsed": len(servers),
             "totalCoresUsed": sum(self.state.flavors[s["_flavor"]]["vcpus"] for s in servers),
-            "totalRAMUsed": sum(self.state.flavors[s["_flavor"]]["ram"] for s in servers), "totalServerGroupsUsed": 0}}})
-
-    def _image_view(self, req: Request, image: dict[str, Any]) -> dict[str, Any]:
-        meta = {k: v for k, v in public(image).items() if k not in ("id", "name", "status", "created_at", "updated_at",
-                                                                     "size", "min_disk", "min_ram", "tags", "owner",
-                                                                     "visibility", "protected", "checksum")}
-        return {"id": image["id"], "name": image["name"], "status": image["status"].upper(), "progress": 100,
-                "minDisk": image["min_disk"], "minRam": image["min_ram"], "created": image["created_at"],
-                "updated": image["updated_at"], "OS-EXT-IMG-SIZE:size": image["size"], "metadata": meta,
-                "links": [{"rel": "self", "href": f"{req.service_base}/images/{image['id']}"}]}
+            "totalRAMUsed": sum(self.state.flavors[s["_flavor"]]["ram"] for s in servers),
+            "totalServerGroupsUsed": 0}}})
 
     def _visible_images(self, req: Request) -> list[dict[str, Any]]:
-        project = req.auth["project_id"]
-        return [i for i in self.state.images.values() if i["owner"] == project or i["visibility"] in ("public", "community")]
-
-    def list_images(self, req: Request) -> Response:
-        images = self._visible_images(req)
-        if req.path.endswith("/detail"):
-            return json_response(200, {"images": [self._image_view(req, i) for i in images]})
-        return json_response(200, {"images": [{"id": i["id"], "name": i["name"],
-                                               "links": [{"rel": "self", "href": f"{req.service_base}/images/{i['id']}"}]}
-                                              for i in images]})
-
-    def show_image(self, req: Request, image_id: str) -> Response:
-        image = next((i for i in self._visible_images(req) if i["id"] == image_id), None)
-        if image is None:
-            raise self.error(404, "Image not found.")
-        return json_response(200, {"image": self._image_view(req, image)})
+        return [i for i in self.state.images.values() if visible_image(i, req.auth["project_id"])]
 
     # -- servers ---------------------------------------------------------------------------------
     def _get_server(self, req: Request, server_id: str) -> dict[str, Any]:
@@ -285,7 +230,8 @@ class ComputeService(Service):
             view["flavor"] = {"vcpus": flavor["vcpus"], "ram": flavor["ram"], "disk": flavor["disk"], "ephemeral": 0,
                               "swap": 0, "original_name": flavor["name"], "extra_specs": {}}
         else:
-            view["flavor"] = {"id": flavor["id"], "links": [{"rel": "bookmark", "href": f"{self.url}/flavors/{flavor['id']}"}]}
+            view["flavor"] = {"id": flavor["id"],
+                              "links": [{"rel": "bookmark", "href": f"{self.url}/flavors/{flavor['id']}"}]}
         view["security_groups"] = [{"name": n} for n in server["_groups"]] if self._feature("sg") else []
         view["links"] = [{"rel": "self", "href": f"{req.service_base}/servers/{server['id']}"},
                          {"rel": "bookmark", "href": f"{self.url}/servers/{server['id']}"}]
@@ -303,7 +249,10 @@ class ComputeService(Service):
             servers = [s for s in self.state.servers.values() if s["tenant_id"] == project]
             name = req.q("name")
             if name:
-                servers = [s for s in servers if re.search(name, s["name"] or "")]
+                try:
+                    servers = [s for s in servers if re.search(name, s["name"] or "")]
+                except re.error:
+                    raise self.error(400, f"Invalid filter: name {name!r} is not a regular expression") from None
             for key in ("status", "image", "flavor"):
                 value = req.q(key)
                 if value:
@@ -326,7 +275,8 @@ class ComputeService(Service):
         body: dict[str, Any] = {"servers": items}
         if next_marker:
             params = [(k, v) for k, vs in req.query.items() if k != "marker" for v in vs] + [("marker", next_marker)]
-            body["servers_links"] = [{"rel": "next", "href": f"{req.service_base}/servers{'/detail' if detail else ''}?{urlencode(params)}"}]
+            href = f"{req.service_base}/servers{'/detail' if detail else ''}?{urlencode(params)}"
+            body["servers_links"] = [{"rel": "next", "href": href}]
         return json_response(200, body)
 
     def show_server(self, req: Request, server_id: str) -> Response:
@@ -346,7 +296,7 @@ class ComputeService(Service):
             body = req.json()["server"]
             assert isinstance(body, dict)
         except (ValueError, KeyError, TypeError, AssertionError):
-            raise self.error(400, "Invalid input for field/attribute server. Value: None. 'server' is a required property") from None
+            raise self._bad("server", None, "'server' is a required property") from None
         for field in ("name", "flavorRef"):
             if not body.get(field):
                 raise self._bad("server", body, f"'{field}' is a required property")
@@ -371,7 +321,8 @@ class ComputeService(Service):
             server = {
                 "id": sid, "name": body["name"], "status": "BUILD", "tenant_id": req.auth["project_id"],
                 "user_id": req.auth["user_id"], "metadata": dict(metadata), "tags": list(dict.fromkeys(tags)),
-                "image": {"id": image["id"], "links": [{"rel": "bookmark", "href": f"{self.url}/images/{image['id']}"}]},
+                "image": {"id": image["id"],
+                          "links": [{"rel": "bookmark", "href": f"{self.url}/images/{image['id']}"}]},
                 "created": now(), "updated": now(),
                 "hostId": hashlib.sha224((req.auth["project_id"] + "sim-host").encode()).hexdigest(),
                 "accessIPv4": body.get("accessIPv4", ""), "accessIPv6": body.get("accessIPv6", ""),
@@ -421,7 +372,7 @@ class ComputeService(Service):
             groups.append(group)
         return groups
 
-    def _choose_networks(self, req: Request, body: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    def _choose_networks(self, req: Request, body: dict[str, Any]) -> list[Attachment]:
         """(network, existing port) pairs to attach, following nova's rules for the microversion."""
         s, project = self.state, req.auth["project_id"]
         requested = body.get("networks")
@@ -539,7 +490,8 @@ class ComputeService(Service):
         fixed = args.get("fixed_address")
         port = next((p for p in ports if not fixed or any(f["ip_address"] == fixed for f in p["fixed_ips"])), None)
         if port is None:
-            raise self.error(400, f"Error. Unable to associate floating IP: instance {server['id']} has no fixed address"
+            raise self.error(400, f"Error. Unable to associate floating IP: instance {server['id']} "
+                                  "has no fixed address"
                                   + (f" {fixed}" if fixed else ""))
         try:
             associate_floating_ip(self.state, fip, port["id"], fixed, nova_network=not self._neutron)
@@ -648,153 +600,4 @@ class ComputeService(Service):
             groups = [g for g in self.state.security_groups.values()
                       if g["project_id"] == server["tenant_id"] and g["name"] in server["_groups"]]
             return json_response(200, {"security_groups": [self._group_view(g) for g in groups]})
-
-    # -- proxy APIs: floating IPs ----------------------------------------------------------------------
-    def _pools(self) -> list[dict[str, Any]]:
-        return sorted((n for n in self.state.networks.values() if n["router:external"]), key=lambda n: n["name"])
-
-    def _fip_view(self, fip: dict[str, Any]) -> dict[str, Any]:
-        port = self.state.ports.get(fip["port_id"] or "")
-        return {"id": fip["id"], "ip": fip["floating_ip_address"], "fixed_ip": fip["fixed_ip_address"],
-                "instance_id": port["device_id"] if port and port["device_owner"].startswith("compute:") else None,
-                "pool": self.state.networks[fip["floating_network_id"]]["name"]}
-
-    def fip_pools(self, req: Request) -> Response:
-        return json_response(200, {"floating_ip_pools": [{"name": n["name"]} for n in self._pools()]})
-
-    def floating_ips(self, req: Request) -> Response:
-        project = req.auth["project_id"]
-        with self.state.lock:
-            if req.method == "GET":
-                fips = [f for f in self.state.floatingips.values() if f["project_id"] == project]
-                return json_response(200, {"floating_ips": [self._fip_view(f) for f in fips]})
-            body = req.json() if req.body else {}
-            pool_name = (body or {}).get("pool")
-            pools = self._pools()
-            pool = next((p for p in pools if p["name"] == pool_name), None) if pool_name else (pools[0] if pools else None)
-            if pool is None:
-                raise self.error(404, "Floating IP pool not found." if pool_name else "No more floating IPs available.")
-            try:
-                fip = create_floating_ip(self.state, project, pool["id"], nova_network=not self._neutron)
-            except NetError as exc:
-                raise self.error(404 if exc.status == 409 else 400, exc.message) from None
-            return json_response(200, {"floating_ip": self._fip_view(fip)})
-
-    def floating_ip(self, req: Request, fip_id: str) -> Response:
-        with self.state.lock:
-            fip = self.state.floatingips.get(fip_id)
-            if fip is None or fip["project_id"] != req.auth["project_id"]:
-                raise self.error(404, f"Floating IP not found for ID {fip_id}")
-            if req.method == "DELETE":
-                release_floating_ip(self.state, fip_id)
-                return Response(202)
-            return json_response(200, {"floating_ip": self._fip_view(fip)})
-
-    # -- proxy APIs: security groups -------------------------------------------------------------------
-    def _rule_view(self, rule: dict[str, Any]) -> dict[str, Any]:
-        other = self.state.security_groups.get(rule["remote_group_id"] or "")
-        proto = rule["protocol"]
-        low, high = rule["port_range_min"], rule["port_range_max"]
-        if proto in ("icmp",) and low is None:
-            low = high = -1
-        return {"id": rule["id"], "parent_group_id": rule["security_group_id"], "ip_protocol": proto,
-                "from_port": low, "to_port": high,
-                "ip_range": {"cidr": rule["remote_ip_prefix"]} if rule["remote_ip_prefix"] else {},
-                "group": {"name": other["name"], "tenant_id": other["project_id"]} if other else {}}
-
-    def _group_view(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {"id": group["id"], "name": group["name"], "description": group["description"],
-                "tenant_id": group["project_id"],
-                "rules": [self._rule_view(r) for r in group_rules(self.state, group["id"]) if r["direction"] == "ingress"]}
-
-    def _own_group(self, req: Request, group_id: str) -> dict[str, Any]:
-        group = self.state.security_groups.get(group_id)
-        if group is None or group["project_id"] != req.auth["project_id"]:
-            raise self.error(404, f"Security group {group_id} not found.")
-        return group
-
-    def security_groups(self, req: Request) -> Response:
-        project = req.auth["project_id"]
-        with self.state.lock:
-            ensure_default_group(self.state, project)
-            if req.method == "GET":
-                groups = [g for g in self.state.security_groups.values() if g["project_id"] == project]
-                return json_response(200, {"security_groups": [self._group_view(g) for g in groups]})
-            try:
-                body = req.json()["security_group"]
-                name = body["name"]
-            except (ValueError, KeyError, TypeError):
-                raise self.error(400, "Invalid input for field/attribute security_group.") from None
-            if any(g["name"] == name and g["project_id"] == project for g in self.state.security_groups.values()):
-                raise self.error(400, f"Security group {name} already exists")
-            group = create_group(self.state, project, name, body.get("description", ""),
-                                 rules=self.personality["security_groups"]["new_group"])
-            return json_response(200, {"security_group": self._group_view(group)})
-
-    def security_group(self, req: Request, group_id: str) -> Response:
-        with self.state.lock:
-            group = self._own_group(req, group_id)
-            if req.method == "DELETE":
-                try:
-                    delete_group(self.state, group)
-                except NetError as exc:
-                    raise self.error(400, exc.message) from None
-                return Response(202)
-            if req.method == "PUT":
-                body = (req.json() or {}).get("security_group", {})
-                group.update({k: body[k] for k in ("name", "description") if k in body})
-            return json_response(200, {"security_group": self._group_view(group)})
-
-    def create_group_rule(self, req: Request) -> Response:
-        try:
-            body = req.json()["security_group_rule"]
-            parent = body["parent_group_id"]
-        except (ValueError, KeyError, TypeError):
-            raise self.error(400, "Invalid input for field/attribute security_group_rule.") from None
-        with self.state.lock:
-            group = self._own_group(req, str(parent))
-            proto = body.get("ip_protocol")
-            low, high = body.get("from_port"), body.get("to_port")
-            fields = {"direction": "ingress", "ethertype": "IPv4", "protocol": proto.lower() if proto else None,
-                      "port_range_min": None if low in (None, -1, "-1") else int(low),
-                      "port_range_max": None if high in (None, -1, "-1") else int(high),
-                      "remote_ip_prefix": None if body.get("group_id") else (body.get("cidr") or "0.0.0.0/0"),
-                      "remote_group_id": body.get("group_id")}
-            try:
-                rule = add_rule(self.state, group, fields)
-            except NetError as exc:
-                raise self.error(400, "This rule already exists in group %s" % group["id"]
-                                 if exc.status == 409 else exc.message) from None
-            return json_response(200, {"security_group_rule": self._rule_view(rule)})
-
-    def delete_group_rule(self, req: Request, rule_id: str) -> Response:
-        with self.state.lock:
-            rule = self.state.security_group_rules.get(rule_id)
-            if rule is None or rule["project_id"] != req.auth["project_id"]:
-                raise self.error(404, f"Rule ({rule_id}) not found")
-            del self.state.security_group_rules[rule_id]
-        return Response(202)
-
-    # -- proxy APIs: networks ------------------------------------------------------------------------
-    def _network_view(self, network: dict[str, Any]) -> dict[str, Any]:
-        v4 = next((self.state.subnets[s] for s in network["subnets"] if self.state.subnets[s]["ip_version"] == 4), None)
-        nova_net = not self._neutron
-        return {"id": network["id"], "label": network["name"],
-                "cidr": v4["cidr"] if v4 and nova_net else None,
-                "gateway": v4["gateway_ip"] if v4 and nova_net else None,
-                "project_id": network["project_id"] if nova_net else None}
-
-    def _networks(self, req: Request) -> list[dict[str, Any]]:
-        if self._neutron:
-            return candidate_networks(self.state, req.auth["project_id"])
-        return [n for n in self.state.networks.values() if not n["router:external"]]
-
-    def list_networks(self, req: Request) -> Response:
-        return json_response(200, {"networks": [self._network_view(n) for n in self._networks(req)]})
-
-    def show_network(self, req: Request, network_id: str) -> Response:
-        network = next((n for n in self._networks(req) if n["id"] == network_id), None)
-        if network is None:
-            raise self.error(404, f"Network {network_id} could not be found.")
-        return json_response(200, {"network": self._network_view(network)})
 

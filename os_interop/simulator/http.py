@@ -179,7 +179,10 @@ class Service:
                 raise self.error(405, f"The method {req.method} is not allowed for this resource.")
             return self.not_found(req)
         self.before(req, route)
-        return self.after(req, route.handler(req, **{k: unquote(v) for k, v in params.items()}))
+        try:
+            return self.after(req, route.handler(req, **{k: unquote(v) for k, v in params.items()}))
+        except json.JSONDecodeError:
+            raise self.error(400, "Malformed request body: not valid JSON.") from None
 
 
 def _read_body(handler: BaseHTTPRequestHandler) -> bytes:

@@ -38,7 +38,8 @@ class IdentityService(Service):
 
     # -- discovery -------------------------------------------------------------------------------
     def _offered(self, major: str) -> str | None:
-        return next((v for v in self.personality["identity"]["versions"] if v.split(".")[0] == major.split(".")[0]), None)
+        wanted = major.split(".")[0]
+        return next((v for v in self.personality["identity"]["versions"] if v.split(".")[0] == wanted), None)
 
     def _entry(self, vid: str) -> dict[str, Any]:
         major = "v2.0" if vid == "v2.0" else "v3"
@@ -76,7 +77,8 @@ class IdentityService(Service):
         raise self.error(401, "The request you have made requires authentication.")
 
     def _domain_ok(self, domain: dict[str, Any] | None) -> bool:
-        return domain is None or domain.get("id") == self.state.domain["id"] or domain.get("name") == self.state.domain["name"]
+        ours = self.state.domain
+        return domain is None or domain.get("id") == ours["id"] or domain.get("name") == ours["name"]
 
     def create_token_v3(self, req: Request) -> Response:
         self._require("v3")

@@ -31,6 +31,56 @@ def _glance_error(status: int, message: str) -> HTTPError:
     return HTTPError(json_response(status, {"message": message, "code": f"{status} {phrase}", "title": phrase}))
 
 
+def _collection(name: str, item: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "properties": {name: {"type": "array", "items": item}, "schema": {"type": "string"},
+                                         "first": {"type": "string"}, "next": {"type": "string"}},
+            "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"},
+                      {"rel": "describedby", "href": "{schema}"}]}
+
+
+def _schemas(disk_formats: list[str], container_formats: list[str]) -> dict[str, dict[str, Any]]:
+    """glance's /v2/schemas documents; the format enums are where a cloud states what it accepts."""
+    string, nullable = {"type": "string"}, {"type": ["null", "string"]}
+    read_only = {"type": "string", "readOnly": True}
+    image = {
+        "name": "image", "additionalProperties": {"type": "string"},
+        "properties": {
+            "id": {"type": "string", "pattern": "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-"
+                                                "([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"},
+            "name": {**nullable, "maxLength": 255},
+            "status": {**read_only, "enum": ["queued", "saving", "active", "killed", "deleted", "uploading",
+                                             "importing", "pending_delete", "deactivated"]},
+            "visibility": {"type": "string", "enum": ["community", "public", "private", "shared"]},
+            "protected": {"type": "boolean"}, "os_hidden": {"type": "boolean"},
+            "checksum": {**nullable, "readOnly": True, "maxLength": 32},
+            "os_hash_algo": {**nullable, "readOnly": True}, "os_hash_value": {**nullable, "readOnly": True},
+            "owner": {**nullable, "maxLength": 255},
+            "size": {"type": ["null", "integer"], "readOnly": True},
+            "virtual_size": {"type": ["null", "integer"], "readOnly": True},
+            "container_format": {**nullable, "enum": [None, *container_formats]},
+            "disk_format": {**nullable, "enum": [None, *disk_formats]},
+            "created_at": read_only, "updated_at": read_only,
+            "tags": {"type": "array", "items": {"type": "string", "maxLength": 255}},
+            "min_ram": {"type": "integer"}, "min_disk": {"type": "integer"},
+            "self": read_only, "file": read_only, "schema": read_only,
+        },
+        "links": [{"rel": "self", "href": "{self}"}, {"rel": "enclosure", "href": "{file}"},
+                  {"rel": "describedby", "href": "{schema}"}],
+    }
+    task = {"name": "task", "properties": {
+        "id": string, "type": {"type": "string", "enum": ["import", "api_image_import", "location_import"]},
+        "status": {"type": "string", "enum": ["pending", "processing", "success", "failure"]},
+        "input": {"type": ["null", "object"]}, "result": {"type": ["null", "object"]}, "owner": string,
+        "message": string, "image_id": string, "request_id": string, "user_id": string,
+        "expires_at": nullable, "created_at": string, "updated_at": string, "self": string, "schema": string}}
+    return {"image": image, "images": _collection("images", image), "task": task, "tasks": _collection("tasks", task)}
+
+
+def visible_image(image: dict[str, Any], project_id: str) -> bool:
+    """glance's visibility rule for one project (image members are not modelled)."""
+    return image["owner"] == project_id or image["visibility"] in ("public", "community")
+
+
 class ImageService(Service):
     prefix = "/image"
     name = "glance"
@@ -99,56 +149,15 @@ class ImageService(Service):
 
     def _schema(self, which: str) -> dict[str, Any]:
         img = self.personality["image"]
-        if which in ("task", "tasks"):
-            task = {"name": "task", "properties": {
-                "id": {"type": "string"}, "type": {"type": "string", "enum": ["import", "api_image_import", "location_import"]},
-                "status": {"type": "string", "enum": ["pending", "processing", "success", "failure"]},
-                "input": {"type": ["null", "object"]}, "result": {"type": ["null", "object"]},
-                "owner": {"type": "string"}, "message": {"type": "string"}, "image_id": {"type": "string"},
-                "request_id": {"type": "string"}, "user_id": {"type": "string"},
-                "expires_at": {"type": ["null", "string"]}, "created_at": {"type": "string"},
-                "updated_at": {"type": "string"}, "self": {"type": "string"}, "schema": {"type": "string"}}}
-            return task if which == "task" else {"name": "tasks", "properties": {
-                "tasks": {"type": "array", "items": task}, "schema": {"type": "string"}, "first": {"type": "string"},
-                "next": {"type": "string"}}, "links": [{"href": "{first}", "rel": "first"}, {"href": "{next}", "rel": "next"}]}
-        image = {
-            "name": "image", "additionalProperties": {"type": "string"},
-            "properties": {
-                "id": {"type": "string", "pattern": "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"},
-                "name": {"type": ["null", "string"], "maxLength": 255},
-                "status": {"type": "string", "readOnly": True, "enum": ["queued", "saving", "active", "killed", "deleted",
-                                                                          "uploading", "importing", "pending_delete", "deactivated"]},
-                "visibility": {"type": "string", "enum": ["community", "public", "private", "shared"]},
-                "protected": {"type": "boolean"}, "os_hidden": {"type": "boolean"},
-                "checksum": {"type": ["null", "string"], "readOnly": True, "maxLength": 32},
-                "os_hash_algo": {"type": ["null", "string"], "readOnly": True},
-                "os_hash_value": {"type": ["null", "string"], "readOnly": True},
-                "owner": {"type": ["null", "string"], "maxLength": 255},
-                "size": {"type": ["null", "integer"], "readOnly": True},
-                "virtual_size": {"type": ["null", "integer"], "readOnly": True},
-                "container_format": {"type": ["null", "string"], "enum": [None, *img["container_formats"]]},
-                "disk_format": {"type": ["null", "string"], "enum": [None, *img["disk_formats"]]},
-                "created_at": {"type": "string", "readOnly": True}, "updated_at": {"type": "string", "readOnly": True},
-                "tags": {"type": "array", "items": {"type": "string", "maxLength": 255}},
-                "min_ram": {"type": "integer"}, "min_disk": {"type": "integer"},
-                "self": {"type": "string", "readOnly": True}, "file": {"type": "string", "readOnly": True},
-                "schema": {"type": "string", "readOnly": True},
-            },
-            "links": [{"rel": "self", "href": "{self}"}, {"rel": "enclosure", "href": "{file}"},
-                      {"rel": "describedby", "href": "{schema}"}],
-        }
-        return image if which == "image" else {"name": "images", "properties": {
-            "images": {"type": "array", "items": image}, "schema": {"type": "string"}, "first": {"type": "string"},
-            "next": {"type": "string"}}, "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"},
-                                                   {"rel": "describedby", "href": "{schema}"}]}
+        return _schemas(img["disk_formats"], img["container_formats"])[which]
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _visible(self, image: dict[str, Any], project_id: str) -> bool:
-        return image["owner"] == project_id or image["visibility"] in ("public", "community")
+    def _not_a_string(self, value: Any) -> HTTPError:
+        return self.error(400, f"Provided object does not match schema 'image': {value!r} is not of type 'string'")
 
     def _get(self, req: Request, image_id: str) -> dict[str, Any]:
         image = self.state.images.get(image_id)
-        if image is None or not self._visible(image, req.auth["project_id"]):
+        if image is None or not visible_image(image, req.auth["project_id"]):
             raise self.error(404, f"No image found with ID {image_id}")
         return image
 
@@ -178,7 +187,8 @@ class ImageService(Service):
             value = body.get(field)
             if value is not None and value not in allowed:
                 raise self.error(400, f"Provided object does not match schema 'image': {value!r} is not one of "
-                                      f"{[None, *allowed]!r}. Failed validating 'enum' in schema['properties']['{field}']")
+                                      f"{[None, *allowed]!r}. Failed validating 'enum' in "
+                                      f"schema['properties']['{field}']")
         for field in body:
             if field in _READ_ONLY or field == "owner":
                 raise self.error(403, f"Attribute '{field}' is read-only.")
@@ -187,7 +197,7 @@ class ImageService(Service):
         extras = {k: v for k, v in body.items() if k not in _BASE}
         for key, value in extras.items():
             if value is not None and not isinstance(value, str):
-                raise self.error(400, f"Provided object does not match schema 'image': {value!r} is not of type 'string'")
+                raise self._not_a_string(value)
         iid = body.get("id") or new_id()
         if iid in self.state.images:
             raise self.error(409, f"Image with identifier {iid} already exists!")
@@ -209,7 +219,7 @@ class ImageService(Service):
         project = req.auth["project_id"]
         visibility = req.q("visibility")
         with self.state.lock:
-            images = [i for i in self.state.images.values() if self._visible(i, project)]
+            images = [i for i in self.state.images.values() if visible_image(i, project)]
         if visibility in (None, ""):
             images = [i for i in images if i["visibility"] != "community" or i["owner"] == project]
         elif visibility != "all":
@@ -253,9 +263,9 @@ class ImageService(Service):
     def update_image(self, req: Request, image_id: str) -> Response:
         content_type = (req.headers.get("Content-Type") or "").split(";")[0].strip()
         if content_type not in _PATCH_TYPES:
-            raise HTTPError(json_response(415, {"message": f"Unsupported Content-Type {content_type}",
-                                                "code": "415 Unsupported Media Type", "title": "Unsupported Media Type"},
-                                          {"Accept-Patch": ", ".join(_PATCH_TYPES)}))
+            error = self.error(415, f"Unsupported Content-Type {content_type}")
+            error.response.header("Accept-Patch", ", ".join(_PATCH_TYPES))
+            raise error
         try:
             ops = req.json()
             assert isinstance(ops, list)
@@ -291,7 +301,7 @@ class ImageService(Service):
         if allowed is not None and value not in allowed:
             raise self.error(400, f"Invalid value '{value}' for parameter '{path}'")
         if path not in _BASE and value is not None and not isinstance(value, str):
-            raise self.error(400, f"Provided object does not match schema 'image': {value!r} is not of type 'string'")
+            raise self._not_a_string(value)
         image[path] = list(dict.fromkeys(value)) if path == "tags" else value
 
     def delete_image(self, req: Request, image_id: str) -> Response:
@@ -449,8 +459,9 @@ class ImageService(Service):
             return
         defaults = self.personality["image"]["task_defaults"]
         props = dict(task["input"].get("image_properties") or {})
+        first_format = self.personality["image"]["disk_formats"][0]
         image = self._new_image(req, {"name": props.pop("name", name),
-                                      "disk_format": defaults.get("disk_format", self.personality["image"]["disk_formats"][0]),
+                                      "disk_format": defaults.get("disk_format", first_format),
                                       "container_format": defaults.get("container_format", "bare")})
         image.update({k: str(v) for k, v in props.items()})
         self._set_data(image, obj["_data"])
@@ -476,7 +487,8 @@ class ImageService(Service):
         images = attribute_filter(images, req.query, reserved=("limit", "marker", "sort_key", "sort_dir", "is_public"))
         images.sort(key=lambda i: (i["created_at"], i["id"]), reverse=True)
         try:
-            return paginate(images, req.q("limit"), req.q("marker"), max_limit=25 if req.q("limit") is None else 1000)[0]
+            default_page = 25 if req.q("limit") is None else 1000  # glance v1's limit_param_default
+            return paginate(images, req.q("limit"), req.q("marker"), max_limit=default_page)[0]
         except MarkerNotFound as exc:
             raise self.error(400, f"marker [{exc}] not found") from None
 
@@ -505,7 +517,8 @@ class ImageService(Service):
         meta["properties"] = props
         return meta
 
-    def _v1_apply(self, req: Request, image: dict[str, Any] | None, meta: dict[str, Any], data: bytes | None) -> dict[str, Any]:
+    def _v1_apply(self, req: Request, image: dict[str, Any] | None, meta: dict[str, Any],
+                  data: bytes | None) -> dict[str, Any]:
         img = self.personality["image"]
         for field, allowed in (("disk_format", img["disk_formats"]), ("container_format", img["container_formats"])):
             if meta.get(field) is not None and meta[field] not in allowed:

@@ -52,7 +52,8 @@ def _allocate_ip(subnet: dict[str, Any], wanted: str | None = None, gateway_ok: 
     used: set[str] = subnet["_used"]
     if wanted:
         if ipaddress.ip_address(wanted) not in net:
-            raise NetError(400, "InvalidIpForSubnet", f"IP address {wanted} is not a valid IP for the specified subnet.")
+            raise NetError(400, "InvalidIpForSubnet",
+                           f"IP address {wanted} is not a valid IP for the specified subnet.")
         if wanted in used or (wanted == subnet["gateway_ip"] and not gateway_ok):
             raise NetError(409, "IpAddressAlreadyAllocated",
                            f"IP address {wanted} already allocated in subnet {subnet['id']}")
@@ -66,7 +67,8 @@ def _allocate_ip(subnet: dict[str, Any], wanted: str | None = None, gateway_ok: 
             used.add(text)
             return text
         address += 1
-    raise NetError(409, "IpAddressGenerationFailure", f"No more IP addresses available on network {subnet['network_id']}.")
+    raise NetError(409, "IpAddressGenerationFailure",
+                   f"No more IP addresses available on network {subnet['network_id']}.")
 
 
 def create_port(state: CloudState, network: dict[str, Any], project_id: str, *, device_id: str = "",
@@ -130,7 +132,8 @@ def set_router_gateway(state: CloudState, router: dict[str, Any], network_id: st
         return
     network = state.networks.get(network_id)
     if network is None or not network["router:external"]:
-        raise NetError(400, "BadRequest", f"Bad router request: Network '{network_id}' is not a valid external network.")
+        raise NetError(400, "BadRequest",
+                       f"Bad router request: Network '{network_id}' is not a valid external network.")
     port = create_port(state, network, network["project_id"], device_id=router["id"],
                        device_owner="network:router_gateway", system=True)
     router["external_gateway_info"] = {"network_id": network_id, "enable_snat": True,
@@ -211,10 +214,12 @@ def create_floating_ip(state: CloudState, project_id: str, network_id: str, *, p
     if network is None:
         raise NetError(404, "NetworkNotFound", f"Network {network_id} could not be found.")
     if not network["router:external"]:
-        raise NetError(400, "BadRequest", f"Bad floatingip request: Network {network_id} is not a valid external network.")
+        raise NetError(400, "BadRequest",
+                       f"Bad floatingip request: Network {network_id} is not a valid external network.")
     subnet = next((state.subnets[s] for s in network["subnets"] if state.subnets[s]["ip_version"] == 4), None)
     if subnet is None:
-        raise NetError(400, "BadRequest", f"Bad floatingip request: Network {network_id} does not contain any IPv4 subnet.")
+        raise NetError(400, "BadRequest",
+                       f"Bad floatingip request: Network {network_id} does not contain any IPv4 subnet.")
     fid = new_id()
     fip = {
         "id": fid, "floating_ip_address": _allocate_ip(subnet), "floating_network_id": network_id,
@@ -254,7 +259,8 @@ def parse_rule(text: str) -> dict[str, Any]:
     }
 
 
-def add_rule(state: CloudState, group: dict[str, Any], fields: dict[str, Any], *, system: bool = False) -> dict[str, Any]:
+def add_rule(state: CloudState, group: dict[str, Any], fields: dict[str, Any], *,
+             system: bool = False) -> dict[str, Any]:
     """Add a rule to a group; an identical rule is a 409 like neutron's SecurityGroupRuleExists."""
     rule = {
         "direction": fields.get("direction"), "ethertype": fields.get("ethertype") or "IPv4",
@@ -267,16 +273,19 @@ def add_rule(state: CloudState, group: dict[str, Any], fields: dict[str, Any], *
     if rule["protocol"] is not None:
         rule["protocol"] = str(rule["protocol"]).lower()
     if rule["direction"] not in ("ingress", "egress"):
-        raise NetError(400, "InvalidInput", f"Invalid input for direction. Reason: {rule['direction']!r} is not in ['ingress', 'egress'].")
+        raise NetError(400, "InvalidInput",
+                       f"Invalid input for direction. Reason: {rule['direction']!r} is not in ['ingress', 'egress'].")
     if rule["ethertype"] not in ("IPv4", "IPv6"):
         raise NetError(400, "SecurityGroupRuleInvalidEtherType",
-                       f"Security group rule for ethertype '{rule['ethertype']}' not supported. Allowed values are ['IPv4', 'IPv6'].")
+                       f"Security group rule for ethertype '{rule['ethertype']}' not supported. "
+                       "Allowed values are ['IPv4', 'IPv6'].")
     if rule["remote_ip_prefix"] and rule["remote_group_id"]:
         raise NetError(400, "SecurityGroupRemoteGroupAndRemoteIpPrefix",
                        "Only remote_ip_prefix or remote_group_id may be provided.")
     for existing in state.security_group_rules.values():
         if existing["security_group_id"] == group["id"] and all(existing[k] == v for k, v in rule.items()):
-            raise NetError(409, "SecurityGroupRuleExists", f"Security group rule already exists. Rule id is {existing['id']}.")
+            raise NetError(409, "SecurityGroupRuleExists",
+                           f"Security group rule already exists. Rule id is {existing['id']}.")
     rid = new_id()
     record = {"id": rid, "security_group_id": group["id"], **rule, "remote_address_group_id": None,
               "normalized_cidr": rule["remote_ip_prefix"], "tenant_id": group["project_id"],
@@ -313,7 +322,8 @@ def group_rules(state: CloudState, group_id: str) -> list[dict[str, Any]]:
 
 def delete_group(state: CloudState, group: dict[str, Any]) -> None:
     if group["name"] == "default" and group.get("_system"):
-        raise NetError(409, "SecurityGroupCannotRemoveDefault", "Insufficient rights for removing default security group.")
+        raise NetError(409, "SecurityGroupCannotRemoveDefault",
+                       "Insufficient rights for removing default security group.")
     if any(group["id"] in p["security_groups"] for p in state.ports.values()):
         raise NetError(409, "SecurityGroupInUse", f"Security Group {group['id']} in use.")
     for rule in group_rules(state, group["id"]):
@@ -356,6 +366,19 @@ def auto_allocate(state: CloudState, project_id: str) -> dict[str, Any]:
     router = state.add_router(network["name"], external["name"])
     router["name"] = "auto_allocated_router"
     return network
+
+
+def release_auto_allocated(state: CloudState, project_id: str) -> None:
+    """Delete the project's auto-allocated network, its subnet and router (DELETE auto-allocated-topology)."""
+    for router in [r for r in state.routers.values()
+                   if r["name"] == "auto_allocated_router" and r["project_id"] == project_id]:
+        for port in [p for p in state.ports.values() if p["device_id"] == router["id"]]:
+            delete_port(state, port["id"])
+        del state.routers[router["id"]]
+    for network in [n for n in state.networks.values() if n["project_id"] == project_id and n.get("_auto_allocated")]:
+        for sid in network["subnets"]:
+            state.subnets.pop(sid, None)
+        del state.networks[network["id"]]
 
 
 # -- what nova shows -----------------------------------------------------------------------------------

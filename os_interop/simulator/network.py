@@ -15,8 +15,8 @@ from .http import HTTPError, Request, Response, Service, empty, json_response, t
 from .listing import MarkerNotFound, attribute_filter, paginate, public, select_fields, tag_filter
 from .netops import (NetError, add_rule, associate_floating_ip, attach_router_interface, auto_allocate,
                      auto_allocation_problem, create_floating_ip, create_group, create_port, delete_group,
-                     delete_port, ensure_default_group, group_rules, release_floating_ip, set_router_gateway,
-                     template_rules, visible_networks)
+                     delete_port, ensure_default_group, group_rules, release_auto_allocated, release_floating_ip,
+                     set_router_gateway, template_rules, visible_networks)
 from .state import new_id, now
 
 _RESERVED = ("fields", "limit", "marker", "sort_key", "sort_dir", "page_reverse",
@@ -28,10 +28,14 @@ _EXTENSION_NAMES = {
     "router": "Neutron L3 Router",
     "security-group": "security-group",
     "security-groups-default-rules": "Default rules for security groups",
-    "standard-attr-tag": "Tag support for resources with standard attribute: subnet, trunk, network_segment_range, router, network, policy, subnetpool, port, security_group, floatingip",
+    "standard-attr-tag": "Tag support for resources with standard attribute",
     "network_availability_zone": "Network Availability Zone",
     "quotas": "Quota management support",
 }
+
+
+def _policy(rule: str) -> NetError:
+    return NetError(403, "PolicyNotAuthorized", f"({rule}) is disallowed by policy")
 
 
 class Resource:
@@ -50,7 +54,8 @@ RESOURCES = {r.collection: r for r in (
     Resource("subnets", "subnet", "subnets", ("SubnetNotFound", "Subnet {} could not be found.")),
     Resource("ports", "port", "ports", ("PortNotFound", "Port {} could not be found.")),
     Resource("routers", "router", "routers", ("RouterNotFound", "Router {} could not be found"), "router"),
-    Resource("floatingips", "floatingip", "floatingips", ("FloatingIPNotFound", "Floating IP {} could not be found"), "router"),
+    Resource("floatingips", "floatingip", "floatingips",
+             ("FloatingIPNotFound", "Floating IP {} could not be found"), "router"),
     Resource("security-groups", "security_group", "security_groups",
              ("SecurityGroupNotFound", "Security group {} does not exist"), "security-group"),
     Resource("security-group-rules", "security_group_rule", "security_group_rules",
@@ -75,7 +80,8 @@ class NetworkService(Service):
             r.add("PUT", f"/v2.0/{name}/{{rid}}", lambda req, rid, n=name: self.update(req, RESOURCES[n], rid))
             r.add("DELETE", f"/v2.0/{name}/{{rid}}", lambda req, rid, n=name: self.delete(req, RESOURCES[n], rid))
             if name != "security-group-rules":
-                r.add("GET|PUT|DELETE", f"/v2.0/{name}/{{rid}}/tags", lambda req, rid, n=name: self.tags(req, RESOURCES[n], rid))
+                r.add("GET|PUT|DELETE", f"/v2.0/{name}/{{rid}}/tags",
+                      lambda req, rid, n=name: self.tags(req, RESOURCES[n], rid))
                 r.add("GET|PUT|DELETE", f"/v2.0/{name}/{{rid}}/tags/{{tag}}",
                       lambda req, rid, tag, n=name: self.tags(req, RESOURCES[n], rid, tag))
         r.add("PUT", "/v2.0/routers/{rid}/add_router_interface", self.add_router_interface)
@@ -87,7 +93,8 @@ class NetworkService(Service):
                                         self.personality["security_groups"]["new_group"])
 
     def error(self, status: int, message: str, kind: str | None = None) -> HTTPError:
-        kind = kind or {400: "BadRequest", 403: "PolicyNotAuthorized", 404: "HTTPNotFound", 409: "Conflict"}.get(status, "HTTPError")
+        kind = kind or {400: "BadRequest", 403: "PolicyNotAuthorized", 404: "HTTPNotFound",
+                        409: "Conflict"}.get(status, "HTTPError")
         return HTTPError(json_response(status, {"NeutronError": {"type": kind, "message": message, "detail": ""}}))
 
     def handle(self, req: Request, subpath: str) -> Response:
@@ -120,11 +127,12 @@ class NetworkService(Service):
             for r in RESOURCES.values() if self._has(r.extension)]})
 
     def _extension_view(self, alias: str) -> dict[str, Any]:
-        return {"alias": alias, "name": _EXTENSION_NAMES.get(alias, alias), "description": _EXTENSION_NAMES.get(alias, alias),
-                "updated": "2013-01-20T00:00:00-00:00", "links": []}
+        name = _EXTENSION_NAMES.get(alias, alias)
+        return {"alias": alias, "name": name, "description": name, "updated": "2013-01-20T00:00:00-00:00", "links": []}
 
     def extensions(self, req: Request) -> Response:
-        return json_response(200, {"extensions": [self._extension_view(a) for a in self.personality["network"]["extensions"]]})
+        aliases = self.personality["network"]["extensions"]
+        return json_response(200, {"extensions": [self._extension_view(a) for a in aliases]})
 
     def extension(self, req: Request, alias: str) -> Response:
         if alias not in self.personality["network"]["extensions"]:
@@ -162,8 +170,7 @@ class NetworkService(Service):
             kind, message = res.not_found
             raise NetError(404, kind, message.format(rid))
         if owned and record["project_id"] != project:
-            raise NetError(403, "PolicyNotAuthorized",
-                           f"(rule:update_{res.singular}) is disallowed by policy")
+            raise _policy(f"rule:update_{res.singular}")
         return record
 
     def list(self, req: Request, res: Resource) -> Response:
@@ -180,7 +187,8 @@ class NetworkService(Service):
             body: dict[str, Any] = {res.key: [select_fields(self._view(res, x), req.query.get("fields")) for x in page]}
         if next_marker:
             params = [(k, v) for k, vs in req.query.items() if k != "marker" for v in vs] + [("marker", next_marker)]
-            body[f"{res.key}_links"] = [{"rel": "next", "href": f"{self.url}/v2.0/{res.collection}?{urlencode(params)}"}]
+            href = f"{self.url}/v2.0/{res.collection}?{urlencode(params)}"
+            body[f"{res.key}_links"] = [{"rel": "next", "href": href}]
         return json_response(200, body)
 
     def show(self, req: Request, res: Resource, rid: str) -> Response:
@@ -222,12 +230,13 @@ class NetworkService(Service):
         with self.state.lock:
             record = self._find(req, res, rid, owned=True)
             if res.kind == "networks" and body.get("shared"):
-                raise NetError(403, "PolicyNotAuthorized", "(rule:update_network and rule:update_network:shared) is disallowed by policy")
+                raise _policy("rule:update_network and rule:update_network:shared")
             if res.kind == "routers" and "external_gateway_info" in body:
                 set_router_gateway(self.state, record, (body["external_gateway_info"] or {}).get("network_id"))
             if res.kind == "floatingips" and "port_id" in body:
                 associate_floating_ip(self.state, record, body["port_id"], body.get("fixed_ip_address"))
-            if res.kind == "security_groups" and record["name"] == "default" and body.get("name", "default") != "default":
+            renamed = body.get("name", record.get("name")) != record.get("name")
+            if res.kind == "security_groups" and record["name"] == "default" and renamed:
                 raise NetError(409, "SecurityGroupCannotUpdateDefault", "Updating default security group not allowed.")
             for key in set(body) & allowed:
                 record[key] = body[key]
@@ -257,14 +266,15 @@ class NetworkService(Service):
                 s.networks[record["network_id"]]["subnets"].remove(rid)
                 del s.subnets[rid]
             elif res.kind == "routers":
-                if any(p["device_id"] == rid and p["device_owner"] == "network:router_interface" for p in s.ports.values()):
+                if any(p["device_id"] == rid and p["device_owner"] == "network:router_interface"
+                       for p in s.ports.values()):
                     raise NetError(409, "RouterInUse", f"Router {rid} still has ports")
                 set_router_gateway(s, record, None)
                 del s.routers[rid]
             elif res.kind == "ports":
                 if record["device_owner"].startswith("network:"):
-                    raise NetError(409, "Conflict",
-                                   f"Port {rid} cannot be deleted directly via the port API: has device owner {record['device_owner']}.")
+                    raise NetError(409, "Conflict", f"Port {rid} cannot be deleted directly via the port API: "
+                                                    f"has device owner {record['device_owner']}.")
                 delete_port(s, rid)
             elif res.kind == "floatingips":
                 release_floating_ip(s, rid)
@@ -310,7 +320,7 @@ class NetworkService(Service):
     # -- per-resource creation -----------------------------------------------------------------------
     def _create_network(self, req: Request, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("shared") or body.get("router:external"):
-            raise NetError(403, "PolicyNotAuthorized", "(rule:create_network and rule:create_network:shared) is disallowed by policy")
+            raise _policy("rule:create_network and rule:create_network:shared")
         network = self.state.add_network(body.get("name", ""), req.auth["project_id"], False, False, False,
                                          body.get("port_security_enabled", True), [])
         network.update(created_at=now(), updated_at=now(), description=body.get("description", ""),
@@ -320,11 +330,12 @@ class NetworkService(Service):
     def _create_subnet(self, req: Request, body: dict[str, Any]) -> dict[str, Any]:
         network = self._find(req, RESOURCES["networks"], str(body.get("network_id")))
         if network["project_id"] != req.auth["project_id"]:
-            raise NetError(403, "PolicyNotAuthorized", "(rule:create_subnet and rule:create_subnet:network_owner) is disallowed by policy")
+            raise _policy("rule:create_subnet and rule:create_subnet:network_owner")
         try:
             cidr = ipaddress.ip_network(str(body.get("cidr")), strict=False)
         except ValueError:
-            raise NetError(400, "InvalidInput", f"Invalid input for cidr. Reason: '{body.get('cidr')}' is not a valid IP subnet.") from None
+            raise NetError(400, "InvalidInput",
+                           f"Invalid input for cidr. Reason: '{body.get('cidr')}' is not a valid IP subnet.") from None
         if int(body.get("ip_version", cidr.version)) != cidr.version:
             raise NetError(400, "InvalidInput", "Invalid input for operation: ip_version does not match cidr.")
         for sid in network["subnets"]:
@@ -360,7 +371,8 @@ class NetworkService(Service):
     def _create_floatingip(self, req: Request, body: dict[str, Any]) -> dict[str, Any]:
         network_id = body.get("floating_network_id")
         if not network_id:
-            raise NetError(400, "HTTPBadRequest", "Failed to parse request. Required attribute 'floating_network_id' not specified")
+            raise NetError(400, "HTTPBadRequest",
+                           "Failed to parse request. Required attribute 'floating_network_id' not specified")
         return create_floating_ip(self.state, req.auth["project_id"], network_id, port_id=body.get("port_id"),
                                   fixed_ip=body.get("fixed_ip_address"), description=body.get("description", ""))
 
@@ -393,8 +405,9 @@ class NetworkService(Service):
         raise NetError(400, "BadRequest", "Bad router request: Either subnet_id or port_id must be specified.")
 
     def _interface_view(self, router: dict[str, Any], subnet: dict[str, Any], port: dict[str, Any]) -> Response:
-        return json_response(200, {"id": router["id"], "tenant_id": router["project_id"], "project_id": router["project_id"],
-                                   "port_id": port["id"], "network_id": subnet["network_id"], "subnet_id": subnet["id"],
+        return json_response(200, {"id": router["id"], "tenant_id": router["project_id"],
+                                   "project_id": router["project_id"], "port_id": port["id"],
+                                   "network_id": subnet["network_id"], "subnet_id": subnet["id"],
                                    "subnet_ids": [subnet["id"]]})
 
     def add_router_interface(self, req: Request, rid: str) -> Response:
@@ -422,9 +435,10 @@ class NetworkService(Service):
     def default_rules(self, req: Request) -> Response:
         self._require("security-groups-default-rules")
         if req.method == "POST":
-            raise NetError(403, "PolicyNotAuthorized", "rule:create_default_security_group_rule is disallowed by policy")
+            raise _policy("rule:create_default_security_group_rule")
         rules = attribute_filter(self._template, req.query, reserved=_RESERVED)
-        return json_response(200, {"default_security_group_rules": [select_fields(r, req.query.get("fields")) for r in rules]})
+        fields = req.query.get("fields")
+        return json_response(200, {"default_security_group_rules": [select_fields(r, fields) for r in rules]})
 
     def default_rule(self, req: Request, rid: str) -> Response:
         self._require("security-groups-default-rules")
@@ -432,26 +446,18 @@ class NetworkService(Service):
         if rule is None:
             raise NetError(404, "DefaultSecurityGroupRuleNotFound", f"Default Security Group rule {rid} does not exist")
         if req.method == "DELETE":
-            raise NetError(403, "PolicyNotAuthorized", "rule:delete_default_security_group_rule is disallowed by policy")
+            raise _policy("rule:delete_default_security_group_rule")
         return json_response(200, {"default_security_group_rule": rule})
 
     def auto_allocated_topology(self, req: Request, project_id: str) -> Response:
         self._require("auto-allocated-topology")
         project = req.auth["project_id"]
         if project_id != project:
-            raise NetError(403, "PolicyNotAuthorized", "(rule:get_auto_allocated_topology) is disallowed by policy")
+            raise _policy("rule:get_auto_allocated_topology")
         s = self.state
         with s.lock:
             if req.method == "DELETE":
-                for network in [n for n in s.networks.values() if n["project_id"] == project and n.get("_auto_allocated")]:
-                    for router in [r for r in s.routers.values() if r["name"] == "auto_allocated_router" and r["project_id"] == project]:
-                        for port in [p for p in s.ports.values() if p["device_id"] == router["id"]]:
-                            delete_port(s, port["id"])
-                        router["external_gateway_info"] = None
-                        del s.routers[router["id"]]
-                    for sid in network["subnets"]:
-                        s.subnets.pop(sid, None)
-                    del s.networks[network["id"]]
+                release_auto_allocated(s, project)
                 return empty(204)
             problem = auto_allocation_problem(s, self.personality["network"]["auto_allocation"])
             if problem:

@@ -36,7 +36,8 @@ class ObjectStoreService(Service):
     def error(self, status: int, message: str, kind: str | None = None) -> HTTPError:
         phrase = HTTPStatus(status).phrase
         text = _MESSAGES.get(status, message)
-        return HTTPError(text_response(status, f"<html><h1>{phrase}</h1><p>{text}</p></html>", "text/html; charset=UTF-8"))
+        html = f"<html><h1>{phrase}</h1><p>{text}</p></html>"
+        return HTTPError(text_response(status, html, "text/html; charset=UTF-8"))
 
     def before(self, req: Request, route: Route) -> None:
         try:
@@ -48,7 +49,8 @@ class ObjectStoreService(Service):
         return json_response(200, {"swift": {"version": "2.25.0", "max_file_size": 5368709122,
                                              "max_object_name_length": 1024, "container_listing_limit": 10000,
                                              "account_listing_limit": 10000, "max_meta_count": 90,
-                                             "strict_cors_mode": True, "policies": [{"name": "Policy-0", "default": True}]},
+                                             "strict_cors_mode": True,
+                                             "policies": [{"name": "Policy-0", "default": True}]},
                                    "tempurl": {"methods": ["GET", "HEAD", "PUT", "POST", "DELETE"]}})
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -86,7 +88,8 @@ class ObjectStoreService(Service):
             containers = [c for c in self.state.containers.values() if c["account"] == account]
             objects = [o for o in self.state.objects.values() if o["account"] == account]
         headers = [("X-Account-Container-Count", str(len(containers))), ("X-Account-Object-Count", str(len(objects))),
-                   ("X-Account-Bytes-Used", str(sum(len(o["_data"]) for o in objects))), ("X-Timestamp", f"{time.time():.5f}")]
+                   ("X-Account-Bytes-Used", str(sum(len(o["_data"]) for o in objects))),
+                   ("X-Timestamp", f"{time.time():.5f}")]
         if req.method == "POST":
             return Response(204, b"", headers)
         if req.method == "HEAD":
@@ -148,7 +151,8 @@ class ObjectStoreService(Service):
                     "project_id": req.auth["project_id"], "_data": req.body, "etag": etag,
                     "content_type": req.headers.get("Content-Type") or "application/octet-stream",
                     "last_modified": now().rstrip("Z") + ".000000", "_meta": self._meta(req, "x-object-meta-"),
-                    "_delete_at": time.time() + int(delete_after) if delete_after else float(delete_at) if delete_at else None,
+                    "_delete_at": (time.time() + int(delete_after) if delete_after
+                                   else float(delete_at) if delete_at else None),
                 }
                 return Response(201, b"", [("Etag", etag), ("Last-Modified", formatdate(usegmt=True)),
                                            ("Content-Type", "text/html; charset=UTF-8")])

@@ -43,7 +43,8 @@ _DEFAULTS: dict[str, Any] = {
                 ]},
     "network": {"catalog_versioned": False, "extensions": [], "auto_allocation": False, "networks": []},
     "security_groups": {
-        "default_group": ["ingress IPv4 any self", "ingress IPv6 any self", "egress IPv4 any any", "egress IPv6 any any"],
+        "default_group": ["ingress IPv4 any self", "ingress IPv6 any self",
+                          "egress IPv4 any any", "egress IPv6 any any"],
         "new_group": ["egress IPv4 any any", "egress IPv6 any any"],
         "template": False,
     },

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 
-from .paths import layout
+from .paths import Layout, layout
 from .report import RefcloudError
 
 
@@ -19,6 +20,8 @@ def parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="start the cloud and/or switch its configuration")
     up.add_argument("--config", help="configuration name (configs/NAME.yaml); "
                     "default: the active one, else upstream")
+    up.add_argument("--fresh", action="store_true",
+                    help="re-apply the configuration even if active (a new, empty member project)")
     sub.add_parser("down", help="stop every process refcloud started")
     sub.add_parser("status", help="per service: pid, state, RSS (exit 3 if any is down)")
     logs = sub.add_parser("logs", help="list log files, or show the tail of a service's logs")
@@ -35,16 +38,28 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+MUTATING = {"install", "up", "down", "reset", "check"}
+
+
 def dispatch(args: argparse.Namespace) -> int:
     lay = layout()
     if args.command != "install" and not lay.python.exists():
         raise RefcloudError(f"not installed ({lay.venv} missing): run `refcloud install` first")
+    if args.command in MUTATING:
+        from .lock import exclusive
+        with exclusive(lay):
+            return run_command(lay, args)
+    return run_command(lay, args)
+
+
+def run_command(lay: Layout, args: argparse.Namespace) -> int:
+    """Carry out one subcommand; its return value is the exit status."""
     if args.command == "install":
         from .install import install
         install(lay, args.relock)
     elif args.command == "up":
         from .lifecycle import up
-        up(lay, args.config)
+        up(lay, args.config, args.fresh)
     elif args.command == "down":
         from .lifecycle import down
         down(lay)
@@ -74,6 +89,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str]) -> int:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `refcloud logs | head` ends quietly
     args = parser().parse_args(argv)
     try:
         return dispatch(args)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from openstack.connection import Connection
+from openstack.identity.v3.project import Project
+from openstack.identity.v3.user import User
 
 from .addresses import CATALOG, REGION
 from .cloudapi import MEMBER_USER, member_project_name
@@ -12,19 +14,19 @@ def default_domain_id(conn: Connection) -> str:
     return conn.identity.find_domain("default", ignore_missing=False).id
 
 
-def ensure_project(conn: Connection, name: str, description: str):
+def ensure_project(conn: Connection, name: str, description: str) -> Project:
     domain = default_domain_id(conn)
     return (conn.identity.find_project(name, domain_id=domain)
             or conn.identity.create_project(name=name, domain_id=domain, description=description))
 
 
-def ensure_user(conn: Connection, name: str, password: str):
+def ensure_user(conn: Connection, name: str, password: str) -> User:
     domain = default_domain_id(conn)
     return (conn.identity.find_user(name, domain_id=domain)
             or conn.identity.create_user(name=name, password=password, domain_id=domain))
 
 
-def grant(conn: Connection, project, user, role_name: str) -> None:
+def grant(conn: Connection, project: Project, user: User, role_name: str) -> None:
     role = conn.identity.find_role(role_name, ignore_missing=False)
     conn.identity.assign_project_role_to_user(project, user, role)
 
@@ -49,7 +51,7 @@ def register_services(conn: Connection, password: str) -> None:
                                               url=url, region_id=REGION)
 
 
-def create_member_project(conn: Connection, config: str, password: str):
+def create_member_project(conn: Connection, config: str, password: str) -> Project:
     """A new project for `config` with the member user (role `member`) in it."""
     project = conn.identity.create_project(
         name=member_project_name(config), domain_id=default_domain_id(conn),

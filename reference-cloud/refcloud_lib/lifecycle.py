@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from pathlib import Path
 
 from . import cloudapi, cloudconfig, credentials, identity, migrate, procs, provision
 from .commands import run
@@ -16,7 +17,7 @@ from .services import Service, all_services
 INFRA = ("mariadb", "epmd", "rabbitmq")
 
 
-def initialized_marker(lay: Layout):
+def initialized_marker(lay: Layout) -> Path:
     return lay.state / "initialized"
 
 
@@ -101,8 +102,8 @@ def restart_changed(lay: Layout, services: list[Service], changed: set[str]) -> 
     start_all(lay, services)
 
 
-def up(lay: Layout, config_name: str | None) -> None:
-    """The `up` subcommand."""
+def up(lay: Layout, config_name: str | None, fresh: bool = False) -> None:
+    """The `up` subcommand; `fresh` re-applies an already active configuration."""
     total = Stopwatch()
     if not lay.bin("uwsgi").exists():
         raise RefcloudError(f"not installed in {lay.venv}: run `refcloud install` first")
@@ -114,12 +115,17 @@ def up(lay: Layout, config_name: str | None) -> None:
     services = all_services(lay)
     if not initialized_marker(lay).exists():
         say(f"first boot of the reference cloud in {lay.state}")
-        first_boot(lay, password, services)
+        try:
+            first_boot(lay, password, services)
+        except RefcloudError as error:
+            error.hint = ("once the cause is fixed, `refcloud up` continues where this stopped; "
+                          "`refcloud reset` starts from scratch")
+            raise
     else:
         with step("services"):
             restart_changed(lay, services, changed)
-    if active == config.name:
-        say(f"configuration {config.name} is already active")
+    if active == config.name and not fresh:
+        say(f"configuration {config.name} is already active (--fresh for a new member project)")
     else:
         provision.apply(lay, password, config)
     say(f"up: configuration {config.name} ready in {total}; clouds.yaml: {lay.clouds_yaml} "

@@ -7,13 +7,15 @@ project, its networks, the public image and the flavor are created.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from . import cloudapi, cloudsyaml, identity, provider, purge, sgtemplate, topology
 from .cloudconfig import CloudConfig
 from .paths import Layout
 from .report import say, step
 
 
-def active_marker(lay: Layout):
+def active_marker(lay: Layout) -> Path:
     return lay.state / "active-config"
 
 

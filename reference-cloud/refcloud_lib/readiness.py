@@ -34,7 +34,7 @@ class Probe:
 class LogLine(Probe):
     """Ready when `count` new lines of `path` match `pattern`."""
 
-    def __init__(self, path: Path, pattern: str, count: int = 1):
+    def __init__(self, path: Path, pattern: str, count: int = 1) -> None:
         self.path, self.pattern, self.count = path, re.compile(pattern), count
         self.offset = 0
 
@@ -64,7 +64,7 @@ def http_answers(url: str) -> bool:
 class Http(Probe):
     """Ready when every lazily loaded uWSGI worker has its app and `url` answers."""
 
-    def __init__(self, url: str, uwsgi_log: Path, workers: int):
+    def __init__(self, url: str, uwsgi_log: Path, workers: int) -> None:
         self.url = url
         self.workers = LogLine(uwsgi_log, r"WSGI app 0 \(mountpoint='[^']*'\) ready", workers)
         self.broken = LogLine(uwsgi_log, r"unable to load app")
@@ -89,7 +89,7 @@ class Greeting(Probe):
     """
 
     def __init__(self, port: int, hello: bytes = b"",
-                 expect: Callable[[bytes], bool] | None = None):
+                 expect: Callable[[bytes], bool] | None = None) -> None:
         self.port, self.hello, self.expect = port, hello, expect
 
     def ready(self) -> bool:

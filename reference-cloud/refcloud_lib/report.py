@@ -11,14 +11,17 @@ from typing import Iterator
 class RefcloudError(Exception):
     """An expected failure: printed as one message (plus a log hint), no traceback."""
 
-    def __init__(self, message: str, log: Path | str | None = None):
+    def __init__(self, message: str, log: Path | str | None = None, hint: str = "") -> None:
         super().__init__(message)
         self.log = log
+        self.hint = hint
 
     def describe(self) -> str:
         text = f"refcloud: error: {self}"
         if self.log:
             text += f"\n  see the log: {self.log}"
+        if self.hint:
+            text += f"\n  {self.hint}"
         return text
 
 

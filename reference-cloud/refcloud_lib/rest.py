@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
+from openstack.proxy import Proxy
+
 from .report import RefcloudError
 
 
-def call(proxy, method: str, path: str, body: Any = None, ok: tuple[int, ...] = (200, 201, 202, 204),
-         **kwargs: Any):
+def call(proxy: Proxy, method: str, path: str, body: Any = None,
+         ok: tuple[int, ...] = (200, 201, 202, 204), **kwargs: Any) -> requests.Response:
     """`method path` on the service behind `proxy`; RefcloudError unless status in `ok`."""
     response = proxy.request(path, method, json=body, raise_exc=False, **kwargs)
     if response.status_code not in ok:
@@ -15,6 +18,3 @@ def call(proxy, method: str, path: str, body: Any = None, ok: tuple[int, ...] = 
                             f"{response.text[:400]}")
     return response
 
-
-def get_json(proxy, path: str) -> Any:
-    return call(proxy, "GET", path).json()

@@ -119,7 +119,8 @@ def all_services(lay: Layout) -> list[Service]:
         uwsgi_app(lay, "nova-api", "/", (*NOVA_COMMON, "nova/nova-api.conf")),
         nova_rpc(lay, "nova-conductor", r"Starting conductor node", True),
         nova_rpc(lay, "nova-scheduler", r"Starting scheduler node", True),
-        nova_rpc(lay, "nova-compute", r"Starting compute node", False),
+        # logged once init_host and the first resource update are done
+        nova_rpc(lay, "nova-compute", r"update_resources thread pool .* initialized", False),
     ]
 
 

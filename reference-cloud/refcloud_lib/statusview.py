@@ -1,6 +1,8 @@
 """`status`, `logs` and `config`: read-only views of the cloud."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 
 from . import cloudconfig, procs, provision
@@ -28,7 +30,7 @@ def status(lay: Layout) -> int:
     return 0 if down == 0 else 3
 
 
-def tail(path, lines: int) -> str:
+def tail(path: Path, lines: int) -> str:
     with path.open("rb") as handle:
         handle.seek(0, 2)
         size = handle.tell()

@@ -37,7 +37,8 @@ def test_served_surface_matches_declarations(fleet, personalities, client, name)
     schema = c.image("GET", "/v2/schemas/image")
     if schema.status_code == 200:
         seen["image.disk_formats"] = sorted(f for f in schema.json()["properties"]["disk_format"]["enum"] if f)
-        seen["image.tasks_api"] = {200: "user", 403: "admin-only"}.get(c.image("GET", "/v2/tasks").status_code, "absent")
+        tasks = c.image("GET", "/v2/tasks").status_code
+        seen["image.tasks_api"] = {200: "user", 403: "admin-only"}.get(tasks, "absent")
         info = c.image("GET", "/v2/info/import")
         seen["image.import_methods"] = info.json()["import-methods"]["value"] if info.status_code == 200 else []
 
@@ -52,11 +53,13 @@ def test_served_surface_matches_declarations(fleet, personalities, client, name)
         aliases = {e["alias"] for e in c.network("GET", "/extensions").json()["extensions"]}
         if "router" in aliases:
             seen["floating_ip.external_networks"] = sorted(n["name"] for n in networks if n["router:external"])
-        group = c.network("GET", f"/security-groups?name=default&project_id={c.project_id}").json()["security_groups"][0]
+        groups = c.network("GET", f"/security-groups?name=default&project_id={c.project_id}").json()
+        group = groups["security_groups"][0]
         for direction in ("ingress", "egress"):
             seen[f"security_group.default_{direction}"] = sorted(
                 _rule(r, group["id"]) for r in group["security_group_rules"] if r["direction"] == direction)
 
-    mismatched = {k: {"served": v, "declared": expected[k]} for k, v in seen.items() if k in expected and expected[k] != v}
+    mismatched = {k: {"served": v, "declared": expected[k]}
+                  for k, v in seen.items() if k in expected and expected[k] != v}
     assert not mismatched
     assert len(set(seen) & set(expected)) >= 4

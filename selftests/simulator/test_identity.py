@@ -79,7 +79,8 @@ def test_explicit_v2_token_shape(fleet):
 def test_v3_is_refused_where_only_v2_exists(fleet):
     """A v2.0-only cloud has no /v3, and keystoneauth cannot use v2.0 with domain parameters."""
     auth = fleet.clouds_yaml()["clouds"]["rackspace-2015"]["auth"]
-    assert requests.post(fleet.url("rackspace-2015") + "/identity/v3/auth/tokens", json={}, timeout=5).status_code == 404
+    v3 = requests.post(fleet.url("rackspace-2015") + "/identity/v3/auth/tokens", json={}, timeout=5)
+    assert v3.status_code == 404
     session = ks_session.Session(auth=generic.Password(
         auth_url=fleet.url("rackspace-2015") + "/identity", username=auth["username"], password=auth["password"],
         project_name=auth["project_name"], user_domain_name="Default", project_domain_name="Default"))

@@ -80,7 +80,8 @@ def _mutated(tmp_path: Path, edit) -> Path:
 
 @pytest.mark.parametrize("edit, field", [
     (lambda d: d["image"].update(put_upload="sometimes"), "image.put_upload"),
-    (lambda d: d["network"]["networks"][0]["subnets"][0].update(cidr="not-a-cidr"), "network.networks[0].subnets[0].cidr"),
+    (lambda d: d["network"]["networks"][0]["subnets"][0].update(cidr="not-a-cidr"),
+     "network.networks[0].subnets[0].cidr"),
     (lambda d: d["identity"].update(versions=["v4"]), "identity.versions[0]"),
     (lambda d: d.pop("compute"), "(document)"),
     (lambda d: d["expected_observations"].update({"image.colour": "blue"}), "expected_observations"),

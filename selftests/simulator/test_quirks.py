@@ -105,7 +105,8 @@ def test_neutron_floating_ip_needs_a_router(client, fleet):
     public = c.network("GET", "/networks?router:external=true").json()["networks"][0]
     server_id = _boot(c).json()["server"]["id"]
     port = c.network("GET", f"/ports?device_id={server_id}").json()["ports"][0]
-    fip = c.network("POST", "/floatingips", json={"floatingip": {"floating_network_id": public["id"]}}).json()["floatingip"]
+    fip = c.network("POST", "/floatingips", json={"floatingip": {"floating_network_id": public["id"]}})
+    fip = fip.json()["floatingip"]
     associated = c.network("PUT", f"/floatingips/{fip['id']}", json={"floatingip": {"port_id": port["id"]}})
     assert associated.status_code == 200 and associated.json()["floatingip"]["fixed_ip_address"]
     addresses = c.compute("GET", f"/servers/{server_id}").json()["server"]["addresses"]["private"]
@@ -131,7 +132,8 @@ def test_nova_network_floating_ips_and_groups(client, fleet):
     assert c.compute("GET", "/os-floating-ip-pools", "2.1").json() == {"floating_ip_pools": [{"name": "public"}]}
     assert c.compute("GET", "/os-floating-ip-pools", "2.36").status_code == 406  # auro stops at 2.12
     upstream = client("upstream-default")  # nova proxies neutron until 2.35, then the API is gone
-    assert upstream.compute("GET", "/os-floating-ip-pools", "2.35").json() == {"floating_ip_pools": [{"name": "public"}]}
+    pools = upstream.compute("GET", "/os-floating-ip-pools", "2.35").json()
+    assert pools == {"floating_ip_pools": [{"name": "public"}]}
     assert upstream.compute("GET", "/os-floating-ip-pools", "2.36").status_code == 404
     server_id = _boot(c).json()["server"]["id"]
     fip = c.compute("POST", "/os-floating-ips", "2.1", json={"pool": "public"}).json()["floating_ip"]
@@ -157,14 +159,17 @@ def _rules(c, group):
 
 def test_default_groups_differ(client):
     upstream = client("upstream-default")
-    group = upstream.network("GET", f"/security-groups?name=default&project_id={upstream.project_id}").json()["security_groups"][0]
-    assert _rules(upstream, group) == [("egress", "IPv4", None, None, None, None), ("egress", "IPv6", None, None, None, None),
-                                       ("ingress", "IPv4", None, None, None, "self"), ("ingress", "IPv6", None, None, None, "self")]
+    query = f"/security-groups?name=default&project_id={upstream.project_id}"
+    group = upstream.network("GET", query).json()["security_groups"][0]
+    assert _rules(upstream, group) == [
+        ("egress", "IPv4", None, None, None, None), ("egress", "IPv6", None, None, None, None),
+        ("ingress", "IPv4", None, None, None, "self"), ("ingress", "IPv6", None, None, None, "self")]
     dream = client("dreamhost-2015")
     group = dream.network("GET", "/security-groups?name=default").json()["security_groups"][0]
     assert ("ingress", "IPv4", "tcp", 22, "0.0.0.0/0", None) in _rules(dream, group)
     empty = client("ambiguous-networks")
-    assert empty.network("GET", "/security-groups?name=default").json()["security_groups"][0]["security_group_rules"] == []
+    emptied = empty.network("GET", "/security-groups?name=default").json()["security_groups"][0]
+    assert emptied["security_group_rules"] == []
     template = upstream.network("GET", "/default-security-group-rules").json()["default_security_group_rules"]
     assert sorted((t["direction"], t["remote_group_id"], t["used_in_default_sg"], t["used_in_non_default_sg"])
                   for t in template)[-1] == ("ingress", "PARENT", True, False)
@@ -181,7 +186,8 @@ def test_group_and_rule_lifecycle(client, fleet):
     assert created.status_code == 201
     duplicate = c.network("POST", "/security-group-rules", json={"security_group_rule": rule})
     assert duplicate.status_code == 409 and duplicate.json()["NeutronError"]["type"] == "SecurityGroupRuleExists"
-    assert c.network("DELETE", f"/security-group-rules/{created.json()['security_group_rule']['id']}").status_code == 204
+    rule_id = created.json()["security_group_rule"]["id"]
+    assert c.network("DELETE", f"/security-group-rules/{rule_id}").status_code == 204
     default = c.network("GET", "/security-groups?name=default").json()["security_groups"][0]
     assert c.network("DELETE", f"/security-groups/{default['id']}").status_code == 409
     assert c.network("DELETE", f"/security-groups/{group['id']}").status_code == 204

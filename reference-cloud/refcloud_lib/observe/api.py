@@ -4,12 +4,14 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
 import openstack.config
+import requests
 from openstack.connection import Connection
 
+T = TypeVar("T")
 VERSIONED = re.compile(r"/v\d+(\.\d+)?/?$")
 
 
@@ -34,11 +36,12 @@ class Cloud:
         return {entry["type"]: next(e["url"] for e in entry["endpoints"] if e["interface"] == "public")
                 for entry in self.conn.service_catalog}
 
-    def request(self, method: str, url: str, **kwargs: Any):
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         """Absolute URL, authenticated, never raising on HTTP status."""
         return self.conn.session.request(url, method, raise_exc=False, **kwargs)
 
-    def service(self, service_type: str, path: str, method: str = "GET", **kwargs: Any):
+    def service(self, service_type: str, path: str, method: str = "GET",
+                **kwargs: Any) -> requests.Response:
         """`path` under a service's versioned API root (image /v2, network /v2.0)."""
         root = self.catalog()[service_type].rstrip("/")
         prefix = {"image": "/v2", "network": "/v2.0"}.get(service_type, "")
@@ -58,7 +61,7 @@ def root_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def wait_for(check, timeout: float, what: str, interval: float = 0.5):
+def wait_for(check: Callable[[], T], timeout: float, what: str, interval: float = 0.5) -> T:
     """Poll `check()` until it returns a truthy value; AssertionError on timeout."""
     deadline = time.monotonic() + timeout
     while True:

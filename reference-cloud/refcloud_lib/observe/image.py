@@ -13,11 +13,16 @@ from .. import images
 from .api import VERSIONED, Cloud, root_of, wait_for
 
 
+def version_key(version_id: str) -> tuple:
+    """v2.10 after v2.9: version ids sort by their numbers."""
+    return tuple(int(part) for part in version_id.lstrip("v").split("."))
+
+
 def versions(cloud: Cloud) -> dict[str, Any]:
     catalog_url = cloud.catalog()["image"]
     root = VERSIONED.sub("", catalog_url.rstrip("/")) + "/"
     docs = cloud.request("GET", root, authenticated=False).json()["versions"]
-    ids = sorted(v["id"] for v in docs)
+    ids = sorted((v["id"] for v in docs), key=version_key)
     prefix = urlsplit(VERSIONED.sub("", catalog_url.rstrip("/"))).path
     links_match = all(
         root_of(link["href"]) == root_of(catalog_url) and urlsplit(link["href"]).path.startswith(prefix)
@@ -69,7 +74,7 @@ def new_image(cloud: Cloud, disk_format: str, tag: str) -> str:
 
 
 def becomes_active(cloud: Cloud, image_id: str) -> bool:
-    def state():
+    def state() -> str | None:
         status = cloud.json("image", f"/images/{image_id}")["status"]
         return status if status in ("active", "killed") else None
     return wait_for(state, 60, f"image {image_id}") == "active"

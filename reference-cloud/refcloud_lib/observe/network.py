@@ -83,7 +83,8 @@ def static(cloud: Cloud) -> dict[str, Any]:
     }
 
 
-def boot(cloud: Cloud, image_id: str, flavor_id: str, network_id: str | None, tag: str):
+def boot(cloud: Cloud, image_id: str, flavor_id: str, network_id: str | None,
+         tag: str) -> tuple[int, dict]:
     """POST /servers at microversion 2.1; return (HTTP status, server or error body)."""
     server: dict[str, Any] = {"name": f"refcloud-check-{tag}", "imageRef": image_id,
                               "flavorRef": flavor_id}
@@ -95,7 +96,7 @@ def boot(cloud: Cloud, image_id: str, flavor_id: str, network_id: str | None, ta
     server_id = response.json()["server"]["id"]
     cloud.created.append(lambda: delete_server(cloud, server_id))
 
-    def settled():
+    def settled() -> dict | None:
         body = cloud.json("compute", f"/servers/{server_id}")["server"]
         return body if body["status"] in ("ACTIVE", "ERROR") else None
     return 202, wait_for(settled, 120, f"server {server_id}")
