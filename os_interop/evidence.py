@@ -53,7 +53,7 @@ class EvidenceRecorder:
         self.path = path
         self.prefix = prefix
         self.redactor = redactor
-        self.current_test: str | None = None
+        self.current_test: str | None = "(authentication)"
         self._used: list[str] = []
         self._count = 0
         self._lock = threading.Lock()

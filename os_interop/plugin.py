@@ -129,6 +129,7 @@ class RunState:
     def clean_up_workers_clouds(self) -> None:
         for ctx in self.connections.values():
             if isinstance(ctx, CloudUnderTest):
+                ctx.conn.recorder.begin_test("(cleanup)")
                 cleanup(ctx.resources.entries, ctx.raw_requester())
 
 
