@@ -20,6 +20,7 @@ MISSING = object()
 
 
 def find_id(cloud: Cloud, service: str, path: str, key: str, name: str) -> str:
+    """The id of the provider resource named `name` in a listing."""
     items = [i for i in cloud.json(service, path)[key] if i["name"] == name]
     if not items:
         raise RefcloudError(f"provider resource {name!r} missing: run `refcloud up` again")
@@ -54,6 +55,7 @@ def observe_servers(cloud: Cloud, observed: dict[str, Any], notes: dict[str, Any
 
 
 def observe_all(cloud: Cloud, notes: dict[str, Any], http: dict[str, int]) -> dict[str, Any]:
+    """Every observation the check can make, in vocabulary order."""
     observed = {**identity.observe(cloud), **image.versions(cloud), **image.formats(cloud)}
     uploads, statuses = image.uploads(cloud, observed["image.format"])
     observed.update(uploads)
@@ -67,6 +69,7 @@ def observe_all(cloud: Cloud, notes: dict[str, Any], http: dict[str, int]) -> di
 
 
 def cleanup(cloud: Cloud) -> None:
+    """Undo what the check created, newest first."""
     for undo in reversed(cloud.created):
         try:
             undo()
@@ -102,6 +105,8 @@ def check(lay: Layout, name: str | None) -> int:
     http: dict[str, int] = {}
     try:
         observed = observe_all(cloud, notes, http)
+    except AssertionError as error:   # an API answered something the check cannot read on
+        raise RefcloudError(f"check {name} FAILED: {error}") from None
     finally:
         cleanup(cloud)
     say(f"configuration {name}: facts seen")

@@ -9,6 +9,7 @@ from .report import RefcloudError
 
 
 def parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
     top = argparse.ArgumentParser(
         prog="refcloud",
         description="Genuine OpenStack services on 127.0.0.1 for os-interop "
@@ -42,6 +43,7 @@ MUTATING = {"install", "up", "down", "reset", "check"}
 
 
 def dispatch(args: argparse.Namespace) -> int:
+    """Check the install, take the lock if needed, run the subcommand."""
     lay = layout()
     if args.command != "install" and not lay.python.exists():
         raise RefcloudError(f"not installed ({lay.venv} missing): run `refcloud install` first")
@@ -89,6 +91,7 @@ def run_command(lay: Layout, args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str]) -> int:
+    """Entry point: exit status, expected failures as one message."""
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `refcloud logs | head` ends quietly
     args = parser().parse_args(argv)
     try:
@@ -99,3 +102,10 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("refcloud: interrupted", flush=True)
         return 130
+    except Exception as error:  # an API of the cloud failed: say which, without a traceback
+        if not type(error).__module__.startswith(("openstack", "keystoneauth1")):
+            raise
+        print(f"refcloud: error: the cloud's API failed: {type(error).__name__}: {error}\n"
+              "  `refcloud status` shows which service is down; `refcloud logs SERVICE` why",
+              flush=True)
+        return 1

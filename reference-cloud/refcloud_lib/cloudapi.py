@@ -28,6 +28,7 @@ def auth(username: str, project: str, password: str) -> dict[str, str]:
 
 
 def connect(username: str, project: str, password: str) -> Connection:
+    """A connection for `username` scoped to `project`."""
     return openstack.connect(auth=auth(username, project, password), region_name=REGION,
                              load_yaml_config=False, load_envvars=False)
 

@@ -40,6 +40,7 @@ class CloudConfig:
 
 
 def available() -> list[str]:
+    """Names of the declared configurations."""
     return sorted(path.stem for path in CONFIG_DIR.glob("*.yaml"))
 
 

@@ -60,6 +60,7 @@ def authtoken(user: str, password: str) -> dict[str, str]:
 
 
 def keystone_conf(lay: Layout, password: str) -> str:
+    """keystone.conf: fernet tokens, keys under state/data."""
     keys = lay.data / "keystone"
     return inifile.render({
         "DEFAULT": {"log_file": lay.logs / "keystone.log"},
@@ -72,6 +73,7 @@ def keystone_conf(lay: Layout, password: str) -> str:
 
 
 def placement_conf(lay: Layout, password: str) -> str:
+    """placement.conf."""
     return inifile.render({
         "DEFAULT": {"log_file": lay.logs / "placement.log"},
         "api": {"auth_strategy": "keystone"},
@@ -81,6 +83,7 @@ def placement_conf(lay: Layout, password: str) -> str:
 
 
 def glance_conf(lay: Layout, password: str, settings: ServiceSettings) -> str:
+    """glance-api.conf: file store, import methods, optional formats."""
     store = lay.data / "glance"
     sections: dict[str, dict] = {
         "DEFAULT": {
@@ -113,6 +116,7 @@ def glance_policy(settings: ServiceSettings) -> str:
 
 
 def neutron_conf(lay: Layout, password: str) -> str:
+    """neutron.conf: ML2 core plugin and the router service plugin."""
     return inifile.render({
         "DEFAULT": {
             "log_file": lay.logs / "neutron-api.log",
@@ -132,6 +136,7 @@ def neutron_conf(lay: Layout, password: str) -> str:
 
 
 def ml2_conf() -> str:
+    """ml2_conf.ini: flat + vxlan, the loopback mechanism driver."""
     return inifile.render({
         "ml2": {
             "type_drivers": "flat,vxlan",
@@ -147,6 +152,7 @@ def ml2_conf() -> str:
 
 
 def nova_conf(lay: Layout, password: str) -> str:
+    """nova.conf, shared by every nova process."""
     state = lay.data / "nova"
     return inifile.render({
         "DEFAULT": {
@@ -182,10 +188,12 @@ def nova_db_conf(password: str) -> str:
 
 
 def nova_api_conf(lay: Layout) -> str:
+    """nova-api's own log file."""
     return inifile.render({"DEFAULT": {"log_file": lay.logs / "nova-api.log"}})
 
 
 def my_cnf(lay: Layout) -> str:
+    """MariaDB server options: data under state/mysql, loopback only."""
     mysql = lay.state / "mysql"
     return inifile.render({
         "mysqld": {
@@ -207,6 +215,7 @@ def my_cnf(lay: Layout) -> str:
 
 
 def rabbitmq_conf() -> str:
+    """RabbitMQ: loopback listener, guest allowed (loopback only)."""
     return (f"listeners.tcp.1 = {HOST}:{PORTS['rabbitmq']}\n"
             "loopback_users = none\n"
             "log.console = false\n")

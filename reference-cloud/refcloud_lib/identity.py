@@ -11,22 +11,26 @@ from .conffiles import SERVICE_PROJECT, SERVICE_USERS
 
 
 def default_domain_id(conn: Connection) -> str:
+    """Id of the Default domain."""
     return conn.identity.find_domain("default", ignore_missing=False).id
 
 
 def ensure_project(conn: Connection, name: str, description: str) -> Project:
+    """The project `name`, created if missing."""
     domain = default_domain_id(conn)
     return (conn.identity.find_project(name, domain_id=domain)
             or conn.identity.create_project(name=name, domain_id=domain, description=description))
 
 
 def ensure_user(conn: Connection, name: str, password: str) -> User:
+    """The user `name`, created if missing."""
     domain = default_domain_id(conn)
     return (conn.identity.find_user(name, domain_id=domain)
             or conn.identity.create_user(name=name, password=password, domain_id=domain))
 
 
 def grant(conn: Connection, project: Project, user: User, role_name: str) -> None:
+    """Give `user` the role `role_name` on `project` (idempotent)."""
     role = conn.identity.find_role(role_name, ignore_missing=False)
     conn.identity.assign_project_role_to_user(project, user, role)
 

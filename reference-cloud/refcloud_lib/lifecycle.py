@@ -18,10 +18,12 @@ INFRA = ("mariadb", "epmd", "rabbitmq")
 
 
 def initialized_marker(lay: Layout) -> Path:
+    """Exists once a first boot has completed."""
     return lay.state / "initialized"
 
 
 def make_dirs(lay: Layout) -> None:
+    """Create the state directory tree."""
     for path in (lay.etc, lay.logs, lay.run, lay.state / "home", lay.state / "mysql",
                  lay.state / "rabbitmq/mnesia", lay.data / "keystone",
                  lay.data / "glance/images", lay.data / "glance/staging",
@@ -41,6 +43,7 @@ def start_one(lay: Layout, service: Service) -> None:
 
 
 def start_all(lay: Layout, services: list[Service]) -> None:
+    """Start `services` in order, each waited for."""
     for service in services:
         start_one(lay, service)
 

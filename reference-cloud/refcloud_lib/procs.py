@@ -30,6 +30,7 @@ def _stat_fields(pid: int) -> list[str] | None:
 
 
 def start_time(pid: int) -> int | None:
+    """Start time of a process in clock ticks since boot (None if gone)."""
     fields = _stat_fields(pid)
     return int(fields[19]) if fields else None
 
@@ -58,6 +59,7 @@ def group_members(pgid: int) -> list[int]:
 
 
 def rss_kib(pid: int) -> int:
+    """Resident memory of a process in KiB (0 if gone)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -131,6 +133,7 @@ def start(lay: Layout, service: Service) -> float | None:
 
 
 def signal_group(pid: int, sig: int) -> None:
+    """Send `sig` to a process group, if it still exists."""
     try:
         os.killpg(pid, sig)
     except ProcessLookupError:

@@ -14,11 +14,13 @@ FLAVOR = {"name": "refcloud.tiny", "ram": 64, "vcpus": 1, "disk": 1}
 
 
 def public_images(conn: Connection, owner: str) -> list[dict]:
+    """Public images owned by `owner`."""
     body = call(conn.image, "GET", f"/images?visibility=public&owner={owner}&limit=100").json()
     return body["images"]
 
 
 def wait_active(conn: Connection, image_id: str, timeout: float = 60) -> None:
+    """Wait until an image is active; fail if it is killed."""
     deadline = time.monotonic() + timeout
     while True:
         status = call(conn.image, "GET", f"/images/{image_id}").json()["status"]

@@ -16,6 +16,7 @@ from .report import say, step
 
 
 def active_marker(lay: Layout) -> Path:
+    """Holds the active configuration's name."""
     return lay.state / "active-config"
 
 

@@ -14,6 +14,7 @@ ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:router_interface
 
 
 def wait_servers_gone(conn: Connection, project_id: str, timeout: float = 120) -> None:
+    """Wait until a project's servers are deleted."""
     deadline = time.monotonic() + timeout
     while list(conn.compute.servers(all_projects=True, project_id=project_id)):
         if time.monotonic() > deadline:
@@ -22,6 +23,7 @@ def wait_servers_gone(conn: Connection, project_id: str, timeout: float = 120) -
 
 
 def delete_servers(conn: Connection, project_id: str) -> int:
+    """Delete every server of a project; return how many."""
     servers = list(conn.compute.servers(all_projects=True, project_id=project_id))
     for server in servers:
         conn.compute.delete_server(server)
@@ -51,6 +53,7 @@ def delete_network_resources(conn: Connection, project_id: str) -> None:
 
 
 def delete_images(conn: Connection, project_id: str) -> None:
+    """Delete every image a project owns (unprotecting first)."""
     for image in call(conn.image, "GET", f"/images?owner={project_id}&limit=1000").json()["images"]:
         if image.get("protected"):
             call(conn.image, "PATCH", f"/images/{image['id']}",
@@ -60,6 +63,7 @@ def delete_images(conn: Connection, project_id: str) -> None:
 
 
 def delete_member_keypairs(conn: Connection) -> None:
+    """Delete the member user's keypairs."""
     user = conn.identity.find_user(MEMBER_USER)
     if user is not None:
         for keypair in conn.compute.keypairs(user_id=user.id):
@@ -67,6 +71,7 @@ def delete_member_keypairs(conn: Connection) -> None:
 
 
 def member_projects(conn: Connection) -> list:
+    """Every project refcloud made for a configuration."""
     return [p for p in conn.identity.projects() if p.name.startswith(MEMBER_PROJECT_PREFIX)]
 
 

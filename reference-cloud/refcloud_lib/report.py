@@ -1,7 +1,6 @@
 """Console output: timed steps, plain messages and the expected-failure type."""
 from __future__ import annotations
 
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,6 +54,3 @@ class Stopwatch:
     def __str__(self) -> str:
         return f"{self.seconds():.1f}s"
 
-
-def warn(message: str) -> None:
-    print(f"refcloud: warning: {message}", file=sys.stderr, flush=True)

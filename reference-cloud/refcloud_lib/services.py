@@ -11,6 +11,7 @@ from .conffiles import UWSGI_PROCESSES
 from .paths import Layout
 
 RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+NOVA_COMMON = ("nova/nova.conf", "nova/nova-db.conf")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ def base_env(lay: Layout) -> dict[str, str]:
 
 
 def mariadb(lay: Layout) -> Service:
+    """The private MariaDB server."""
     return Service(
         "mariadb", ("/usr/sbin/mariadbd", f"--defaults-file={lay.etc / 'my.cnf'}"),
         base_env(lay),
@@ -74,6 +76,7 @@ def rabbitmq_env(lay: Layout) -> dict[str, str]:
 
 
 def rabbitmq(lay: Layout) -> Service:
+    """The private RabbitMQ node."""
     return Service(
         "rabbitmq", (RABBITMQ_SERVER,), rabbitmq_env(lay),
         readiness.Greeting(PORTS["rabbitmq"], readiness.AMQP_HEADER,
@@ -93,7 +96,7 @@ def uwsgi_app(lay: Layout, name: str, ready_path: str, configs: tuple[str, ...])
 
 def nova_rpc(lay: Layout, name: str, ready_pattern: str, with_db: bool) -> Service:
     """nova-conductor, -scheduler or -compute (compute gets no database config)."""
-    configs = ("nova/nova.conf", "nova/nova-db.conf") if with_db else ("nova/nova.conf",)
+    configs = NOVA_COMMON if with_db else NOVA_COMMON[:1]
     log = lay.logs / f"{name}.log"
     argv = [str(lay.bin(name))]
     for config in configs:
@@ -101,9 +104,6 @@ def nova_rpc(lay: Layout, name: str, ready_pattern: str, with_db: bool) -> Servi
     argv += ["--log-file", str(log)]
     return Service(name, tuple(argv), base_env(lay),
                    readiness.LogLine(log, ready_pattern), configs, (log,))
-
-
-NOVA_COMMON = ("nova/nova.conf", "nova/nova-db.conf")
 
 
 def all_services(lay: Layout) -> list[Service]:
@@ -125,4 +125,5 @@ def all_services(lay: Layout) -> list[Service]:
 
 
 def by_name(lay: Layout) -> dict[str, Service]:
+    """The services keyed by name."""
     return {service.name: service for service in all_services(lay)}

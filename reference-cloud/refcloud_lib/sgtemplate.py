@@ -29,6 +29,7 @@ def is_neutron_default(rule: dict[str, Any]) -> bool:
 
 
 def rules(conn: Connection) -> list[dict[str, Any]]:
+    """The template's rules."""
     return call(conn.network, "GET", PATH).json()["default_security_group_rules"]
 
 

@@ -31,6 +31,7 @@ def status(lay: Layout) -> int:
 
 
 def tail(path: Path, lines: int) -> str:
+    """The last `lines` lines of a file."""
     with path.open("rb") as handle:
         handle.seek(0, 2)
         size = handle.tell()

@@ -27,6 +27,7 @@ def create_network(conn: Connection, spec: dict[str, Any]) -> dict[str, str]:
 
 
 def network_id(conn: Connection, name: str) -> str:
+    """The id of the one network named `name`."""
     found = call(conn.network, "GET", f"/networks?name={name}").json()["networks"]
     if len(found) != 1:
         raise RefcloudError(f"expected one network named {name!r}, found {len(found)}")

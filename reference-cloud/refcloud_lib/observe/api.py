@@ -24,6 +24,7 @@ class Cloud:
 
     @classmethod
     def open(cls, clouds_yaml: str, name: str) -> "Cloud":
+        """The cloud `name` of a clouds.yaml file."""
         config = openstack.config.OpenStackConfig(config_files=[clouds_yaml], load_envvars=False)
         return cls(Connection(config=config.get_one(name)))
 
@@ -50,6 +51,7 @@ class Cloud:
         return self.request(method, root + prefix + path, **kwargs)
 
     def json(self, service_type: str, path: str) -> Any:
+        """GET `path` of a service; its JSON body (asserts 200)."""
         response = self.service(service_type, path)
         assert response.status_code == 200, f"GET {path}: HTTP {response.status_code}"
         return response.json()

@@ -14,6 +14,7 @@ def nat_able(cloud: Cloud, network: dict) -> bool:
 
 
 def static(cloud: Cloud, extensions: list[str]) -> dict[str, Any]:
+    """floating_ip.* keys that need no server."""
     nets = networks(cloud)
     external = sorted((n for n in nets if n["router:external"]), key=lambda n: n["name"])
     source = "neutron" if "router" in extensions and external else "None"
@@ -44,6 +45,7 @@ def static(cloud: Cloud, extensions: list[str]) -> dict[str, Any]:
 
 
 def server_address(server: dict | None) -> str:
+    """Kind of the fixed address of a booted server."""
     fixed = [a["addr"] for addrs in (server or {}).get("addresses", {}).values() for a in addrs
              if a.get("OS-EXT-IPS:type", "fixed") == "fixed"]
     if not fixed:

@@ -7,6 +7,7 @@ from .api import VERSIONED, Cloud
 
 
 def observe(cloud: Cloud) -> dict[str, Any]:
+    """identity.* and catalog.* keys."""
     auth_url = cloud.conn.config.config["auth"]["auth_url"]
     root = VERSIONED.sub("", auth_url.rstrip("/")) + "/"
     body = cloud.request("GET", root, authenticated=False).json()

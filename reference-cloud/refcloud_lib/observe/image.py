@@ -19,6 +19,7 @@ def version_key(version_id: str) -> tuple:
 
 
 def versions(cloud: Cloud) -> dict[str, Any]:
+    """image.* discovery keys: versions, catalog entry, links, pagination."""
     catalog_url = cloud.catalog()["image"]
     root = VERSIONED.sub("", catalog_url.rstrip("/")) + "/"
     docs = cloud.request("GET", root, authenticated=False).json()["versions"]
@@ -47,6 +48,7 @@ def versions(cloud: Cloud) -> dict[str, Any]:
 
 
 def formats(cloud: Cloud) -> dict[str, Any]:
+    """image_format keys: schema enums and the provider images."""
     schema = cloud.json("image", "/schemas/image")["properties"]
     disk = sorted(f for f in schema["disk_format"]["enum"] if f)
     public = cloud.json("image", "/images?visibility=public&limit=100")["images"]
@@ -65,6 +67,7 @@ def formats(cloud: Cloud) -> dict[str, Any]:
 
 
 def new_image(cloud: Cloud, disk_format: str, tag: str) -> str:
+    """Create an image record (deleted at cleanup); return its id."""
     body = {"name": f"refcloud-check-{tag}", "disk_format": disk_format, "container_format": "bare"}
     response = cloud.service("image", "/images", "POST", json=body)
     assert response.status_code == 201, f"POST /v2/images: HTTP {response.status_code}"
@@ -74,6 +77,7 @@ def new_image(cloud: Cloud, disk_format: str, tag: str) -> str:
 
 
 def becomes_active(cloud: Cloud, image_id: str) -> bool:
+    """True when the image ends active, False when killed."""
     def state() -> str | None:
         status = cloud.json("image", f"/images/{image_id}")["status"]
         return status if status in ("active", "killed") else None

@@ -12,6 +12,7 @@ LEGACY = {"OpenStack-API-Version": "compute 2.1", "X-OpenStack-Nova-API-Version"
 
 
 def networks(cloud: Cloud) -> list[dict]:
+    """Networks the user can see."""
     return cloud.json("network", "/networks")["networks"]
 
 
@@ -23,10 +24,12 @@ def candidates(cloud: Cloud, nets: list[dict]) -> list[dict]:
 
 
 def subnets_of(cloud: Cloud, network: dict) -> list[dict]:
+    """A network's subnets."""
     return cloud.json("network", f"/subnets?network_id={network['id']}")["subnets"]
 
 
 def is_global(subnet: dict) -> bool:
+    """True for a globally routable CIDR."""
     return ipaddress.ip_network(subnet["cidr"]).is_global
 
 
@@ -54,6 +57,7 @@ def default_interface(cloud: Cloud, cands: list[dict]) -> str | None:
 
 
 def max_microversion(cloud: Cloud) -> str | None:
+    """The CURRENT compute version's maximum microversion."""
     root = cloud.catalog()["compute"].rstrip("/").rsplit("/", 1)[0] + "/"
     docs = cloud.request("GET", root, authenticated=False).json()["versions"]
     current = [d for d in docs if d["status"] == "CURRENT"]
@@ -103,6 +107,7 @@ def boot(cloud: Cloud, image_id: str, flavor_id: str, network_id: str | None,
 
 
 def delete_server(cloud: Cloud, server_id: str) -> None:
+    """Delete a server and wait until it is gone."""
     cloud.service("compute", f"/servers/{server_id}", "DELETE")
     wait_for(lambda: cloud.service("compute", f"/servers/{server_id}").status_code == 404,
              120, f"deletion of server {server_id}")

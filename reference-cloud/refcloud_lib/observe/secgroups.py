@@ -9,6 +9,7 @@ WORLD = ("0.0.0.0/0", "::/0")
 
 
 def rule_text(rule: dict, group_id: str) -> str:
+    """A rule as "<ethertype> <proto>[:<ports>] <remote>"."""
     proto = rule.get("protocol") or "any"
     low, high = rule.get("port_range_min"), rule.get("port_range_max")
     if low is not None:
@@ -44,6 +45,7 @@ def open_ports(rules: list[dict]) -> list[str]:
 
 
 def template(cloud: Cloud, extensions: list[str]) -> list[str] | None:
+    """The default security group rule template, as rule texts."""
     if "security-groups-default-rules" not in extensions:
         return None
     out = []
@@ -55,6 +57,7 @@ def template(cloud: Cloud, extensions: list[str]) -> list[str] | None:
 
 
 def observe(cloud: Cloud, extensions: list[str]) -> dict[str, Any]:
+    """security_group.* keys (creates and deletes one group)."""
     if "security-group" not in extensions:
         return {"security_group.source": "None"}
     groups = cloud.json("network", f"/security-groups?name=default&project_id={cloud.project_id}")
