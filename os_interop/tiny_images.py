@@ -30,11 +30,15 @@ def qcow2() -> bytes:
     return bytes(image)
 
 
+VHD_GEOMETRY = (31, 4, 17)   # the VHD spec's CHS for ~1 MiB; readers size the disk from CHS
+
+
 def _vhd_footer(disk_type: int, data_offset: int) -> bytes:
-    cylinders, heads, sectors = 2, 16, 63   # CHS for 1 MiB, per the VHD spec's algorithm
+    cylinders, heads, sectors = VHD_GEOMETRY
+    size = cylinders * heads * sectors * 512
     fields = struct.pack(
         ">8sIIQI4sI4sQQHBBII16sB", b"conectix", 2, 0x00010000, data_offset,
-        int(time.time()) - 946684800, b"osi ", 0x00010000, b"Wi2k", VIRTUAL_SIZE, VIRTUAL_SIZE,
+        int(time.time()) - 946684800, b"osi ", 0x00010000, b"Wi2k", size, size,
         cylinders, heads, sectors, disk_type, 0, uuid.uuid4().bytes, 0)
     checksum = (~sum(fields)) & 0xFFFFFFFF
     footer = fields[:64] + struct.pack(">I", checksum) + fields[68:]
