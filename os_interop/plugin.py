@@ -11,23 +11,15 @@ from __future__ import annotations
 import json
 import re
 import signal
-import sys
-import time
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
 
-from os_interop import capabilities, results, suite, targets
-from os_interop.capabilities import COSTS, GROUPS, Registry
+from os_interop.capabilities import COSTS, GROUPS
 from os_interop.cloud import CloudUnderTest
-from os_interop.errors import CloudUnavailable, UserError
-from os_interop.outcomes import Observation, TestResult
-from os_interop.progress import Progress
-from os_interop.resources import cleanup, new_run_id, read_journals
-from os_interop.session import CloudConnection
-
-PROP = "osi"   # user_properties entries are ("osi", {...})
+from os_interop.controller import PROP, ReportCollector, write_cloud_results
+from os_interop.errors import CloudUnavailable
+from os_interop.runstate import RunState
 _NODEID = re.compile(r"^(?P<base>[^\[@]+)(\[(?P<param>[^\]]*)\])?(@.*)?$")
 
 
@@ -70,67 +62,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(ReportCollector(state), "os-interop-collector")
 
 
-def state_of(config: pytest.Config) -> "RunState":
+def state_of(config: pytest.Config) -> RunState:
     return config.stash[_STATE]
-
-
-class RunState:
-    """Per-process state of an os-interop run."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-        workerinput = getattr(config, "workerinput", None)
-        self.is_worker = workerinput is not None
-        self.worker = workerinput["workerid"] if workerinput else "main"
-        self.run_id = (workerinput or {}).get("osi_run_id") or config.option.osi_run_id or new_run_id()
-        self.out = Path(config.option.osi_out).resolve()
-        self._registry: Registry | None = None
-        self._clouds: list[str] | None = None
-        self.usage_error: str | None = None
-        self.started = time.time()
-        # worker side
-        self.connections: dict[str, CloudUnderTest | CloudUnavailable] = {}
-        # controller side
-        self.tests: dict[str, dict[str, TestResult]] = {}
-        self.observations: dict[str, dict[str, Observation]] = {}
-        self.cloud_errors: dict[str, str] = {}
-        self.expected: dict[str, set[str]] = {}
-        self.progress = Progress(enabled=config.option.osi_progress)
-
-    @property
-    def registry(self) -> Registry:
-        if self._registry is None:
-            self._registry = capabilities.load()
-        return self._registry
-
-    def clouds(self) -> list[str]:
-        """The clouds to probe; a configuration problem is kept for collection's end, where it
-        stops the run with one line instead of one error per probe module."""
-        if self._clouds is None:
-            try:
-                self._clouds = targets.resolve_names(self.config.option.osi_clouds)
-            except UserError as exc:
-                self.usage_error = str(exc)
-                self._clouds = ["(no cloud)"]
-        return self._clouds
-
-    # -- worker: one connection per cloud, made once, failures remembered ---------------
-    def cloud(self, name: str) -> CloudUnderTest:
-        if name not in self.connections:
-            try:
-                self.connections[name] = CloudUnderTest(name, self.run_id, self.out, self.worker)
-            except UserError as exc:
-                self.connections[name] = exc if isinstance(exc, CloudUnavailable) else CloudUnavailable(str(exc))
-        found = self.connections[name]
-        if isinstance(found, CloudUnavailable):
-            raise found
-        return found
-
-    def clean_up_workers_clouds(self) -> None:
-        for ctx in self.connections.values():
-            if isinstance(ctx, CloudUnderTest):
-                ctx.conn.recorder.begin_test("(cleanup)")
-                cleanup(ctx.resources.entries, ctx.raw_requester())
 
 
 # -- collection -------------------------------------------------------------------------
@@ -261,34 +194,6 @@ def _redacted(item: pytest.Item, text: str) -> str:
     return text
 
 
-class ReportCollector:
-    """Controller role: folds every test report into per-cloud tests and observations."""
-
-    def __init__(self, state: RunState) -> None:
-        self.state = state
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        meta: dict[str, Any] = {}
-        observations: list[dict] = []
-        for name, value in report.user_properties:
-            if name == PROP and "observation" in value:
-                observations.append(value["observation"])
-            elif name == PROP:
-                meta.update(value)
-        if "test" not in meta:
-            return
-        state, cloud, test = self.state, meta["cloud"], meta["test"]
-        if "cloud_error" in meta:
-            state.cloud_errors[cloud] = meta["cloud_error"]
-        result = state.tests.setdefault(cloud, {}).setdefault(test, TestResult(test))
-        for o in observations:
-            state.observations.setdefault(cloud, {})[o["key"]] = Observation(**o)
-        result.add_phase(report.when, report.outcome, meta.get("kind"), meta.get("message"),
-                         report.duration)
-        if result.done:
-            state.progress.test_done(state, cloud, test)
-
-
 # -- the end: workers clean up, the controller sweeps leftovers and writes results ---------
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -304,36 +209,3 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state.progress.summary([json.loads(p.read_text()) for p in paths])
 
 
-def _sweep(state: RunState, name: str) -> list:
-    """Journaled resources no worker deleted (a worker killed, Ctrl-C): delete them now."""
-    entries = read_journals((state.out / name).glob("journal-*.jsonl"), state.run_id)
-    if any(e.state in ("intended", "created", "leaked") for e in entries):
-        try:
-            conn = CloudUnderTest(name, state.run_id, state.out, "sweep")
-            cleanup(entries, conn.raw_requester())
-        except (UserError, Exception) as exc:  # the leak is reported, never hidden
-            for e in entries:
-                if e.state in ("intended", "created"):
-                    e.state, e.reason = "leaked", f"cleanup could not run: {exc}"
-    return entries
-
-
-def write_cloud_results(state: RunState, name: str, interrupted: bool) -> Path:
-    cloud_dir = state.out / name
-    entries = _sweep(state, name)
-    requests = results.merge_evidence(cloud_dir) if cloud_dir.exists() else 0
-    try:
-        described = targets.target(name).describe()
-    except UserError:
-        described = {"name": name, "region": None, "auth_url": None}
-    option = state.config.option
-    selection = [s for s in (
-        "--read-only" if option.osi_read_only else "",
-        f"-k {option.keyword}" if option.keyword else "",
-        f"-m {option.markexpr}" if option.markexpr else "") if s]
-    run = {"id": state.run_id, "started": results.iso(state.started),
-           "finished": results.iso(time.time()), "selection": selection, "requests": requests,
-           "interrupted": interrupted, "error": state.cloud_errors.get(name)}
-    document = results.build(state.registry, described, run, state.tests.get(name, {}),
-                             state.observations.get(name, {}), entries)
-    return results.write(cloud_dir, document)

@@ -11,7 +11,7 @@ from tabulate import tabulate
 from os_interop.outcomes import OUTCOMES
 
 if TYPE_CHECKING:
-    from os_interop.plugin import RunState
+    from os_interop.runstate import RunState
 
 MARK = {"pass": "PASS", "diverge": "DIVERGE", "fail": "FAIL", "skip": "skip", "error": "ERROR"}
 

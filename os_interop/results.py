@@ -50,6 +50,10 @@ def build(registry: Registry, cloud: dict[str, Any], run: dict[str, Any],
           tests: dict[str, TestResult], observations: dict[str, Observation],
           resources: list[Entry]) -> dict[str, Any]:
     caps = [capability_entry(c, tests, observations) for c in registry.capabilities]
+    if run.get("interrupted"):
+        for entry in caps:
+            if not entry["tests"]:
+                entry["reason"] = "not run: the run was interrupted"
     if run.get("error"):
         for entry in caps:
             if entry["outcome"] != "skip" or entry["tests"]:

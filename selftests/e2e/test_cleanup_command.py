@@ -1,6 +1,5 @@
 """`os-interop cleanup` deletes what a killed run's journal proves it created, and nothing else."""
 
-import json
 
 import requests
 

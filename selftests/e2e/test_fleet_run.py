@@ -3,7 +3,6 @@
 import json
 
 import jsonschema
-import pytest
 
 from os_interop import schemas
 from reporters import profile

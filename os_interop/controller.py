@@ -1,0 +1,84 @@
+"""The controller's side of a run: fold worker reports, sweep leftovers, write results.
+
+With pytest-xdist this runs in the controller process; without it, in the only one.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from os_interop import results, targets
+from os_interop.cloud import CloudUnderTest
+from os_interop.errors import UserError
+from os_interop.outcomes import Observation, TestResult
+from os_interop.resources import Entry, cleanup, read_journals
+from os_interop.runstate import RunState
+
+PROP = "osi"   # user_properties entries are ("osi", {...})
+
+
+class ReportCollector:
+    """Controller role: folds every test report into per-cloud tests and observations."""
+
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        meta: dict[str, Any] = {}
+        observations: list[dict] = []
+        for name, value in report.user_properties:
+            if name == PROP and "observation" in value:
+                observations.append(value["observation"])
+            elif name == PROP:
+                meta.update(value)
+        if "test" not in meta:
+            return
+        state, cloud, test = self.state, meta["cloud"], meta["test"]
+        if "cloud_error" in meta:
+            state.cloud_errors[cloud] = meta["cloud_error"]
+        result = state.tests.setdefault(cloud, {}).setdefault(test, TestResult(test))
+        for o in observations:
+            state.observations.setdefault(cloud, {})[o["key"]] = Observation(**o)
+        result.add_phase(report.when, report.outcome, meta.get("kind"), meta.get("message"),
+                         report.duration)
+        if result.done:
+            state.progress.test_done(state, cloud, test)
+
+
+def _sweep(state: RunState, name: str) -> list[Entry]:
+    """Journaled resources no worker deleted (a worker killed, Ctrl-C): delete them now."""
+    entries = read_journals((state.out / name).glob("journal-*.jsonl"), state.run_id)
+    if any(e.state in ("intended", "created", "leaked") for e in entries):
+        try:
+            conn = CloudUnderTest(name, state.run_id, state.out, "sweep")
+            cleanup(entries, conn.raw_requester())
+        except (UserError, Exception) as exc:  # the leak is reported, never hidden
+            for e in entries:
+                if e.state in ("intended", "created"):
+                    e.state, e.reason = "leaked", f"cleanup could not run: {exc}"
+    return entries
+
+
+def write_cloud_results(state: RunState, name: str, interrupted: bool) -> Path:
+    cloud_dir = state.out / name
+    entries = _sweep(state, name)
+    requests = results.merge_evidence(cloud_dir) if cloud_dir.exists() else 0
+    try:
+        described = targets.target(name).describe()
+    except UserError:
+        described = {"name": name, "region": None, "auth_url": None}
+    option = state.config.option
+    selection = [s for s in (
+        "--read-only" if option.osi_read_only else "",
+        f"-k {option.keyword}" if option.keyword else "",
+        f"-m {option.markexpr}" if option.markexpr else "") if s]
+    run = {"id": state.run_id, "started": results.iso(state.started),
+           "finished": results.iso(time.time()), "selection": selection, "requests": requests,
+           "interrupted": interrupted, "error": state.cloud_errors.get(name)}
+    document = results.build(state.registry, described, run, state.tests.get(name, {}),
+                             state.observations.get(name, {}), entries)
+    return results.write(cloud_dir, document)

@@ -1,0 +1,78 @@
+"""Per-process state of an os-interop pytest run: its clouds, run id, and what it learned.
+
+Workers keep their cloud connections here; the controller keeps tests and observations.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from os_interop import capabilities, targets
+from os_interop.capabilities import Registry
+from os_interop.cloud import CloudUnderTest
+from os_interop.errors import CloudUnavailable, UserError
+from os_interop.outcomes import Observation, TestResult
+from os_interop.progress import Progress
+from os_interop.resources import cleanup, new_run_id
+
+
+class RunState:
+    """Per-process state of an os-interop run."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        workerinput = getattr(config, "workerinput", None)
+        self.is_worker = workerinput is not None
+        self.worker = workerinput["workerid"] if workerinput else "main"
+        self.run_id = (workerinput or {}).get("osi_run_id") or config.option.osi_run_id or new_run_id()
+        self.out = Path(config.option.osi_out).resolve()
+        self._registry: Registry | None = None
+        self._clouds: list[str] | None = None
+        self.usage_error: str | None = None
+        self.started = time.time()
+        # worker side
+        self.connections: dict[str, CloudUnderTest | CloudUnavailable] = {}
+        # controller side
+        self.tests: dict[str, dict[str, TestResult]] = {}
+        self.observations: dict[str, dict[str, Observation]] = {}
+        self.cloud_errors: dict[str, str] = {}
+        self.expected: dict[str, set[str]] = {}
+        self.progress = Progress(enabled=config.option.osi_progress)
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = capabilities.load()
+        return self._registry
+
+    def clouds(self) -> list[str]:
+        """The clouds to probe; a configuration problem is kept for collection's end, where it
+        stops the run with one line instead of one error per probe module."""
+        if self._clouds is None:
+            try:
+                self._clouds = targets.resolve_names(self.config.option.osi_clouds)
+            except UserError as exc:
+                self.usage_error = str(exc)
+                self._clouds = ["(no cloud)"]
+        return self._clouds
+
+    # -- worker: one connection per cloud, made once, failures remembered ---------------
+    def cloud(self, name: str) -> CloudUnderTest:
+        if name not in self.connections:
+            try:
+                self.connections[name] = CloudUnderTest(name, self.run_id, self.out, self.worker)
+            except UserError as exc:
+                self.connections[name] = exc if isinstance(exc, CloudUnavailable) else CloudUnavailable(str(exc))
+        found = self.connections[name]
+        if isinstance(found, CloudUnavailable):
+            raise found
+        return found
+
+    def clean_up_workers_clouds(self) -> None:
+        for ctx in self.connections.values():
+            if isinstance(ctx, CloudUnderTest):
+                ctx.conn.recorder.begin_test("(cleanup)")
+                cleanup(ctx.resources.entries, ctx.raw_requester())
