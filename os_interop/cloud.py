@@ -78,7 +78,10 @@ class CloudUnderTest:
 
     def get(self, url: str, fresh: bool = False, **kwargs: Any) -> requests.Response:
         """GET, answered from this worker's cache when the same URL was fetched before."""
-        cached = None if fresh or kwargs else self.conn.recorder.last_by_url.get(url)
+        headers = kwargs.get("headers") or {}
+        cacheable = not fresh and set(kwargs) <= {"headers"}
+        key = (url, headers.get("OpenStack-API-Version"))
+        cached = self.conn.recorder.last_by_url.get(key) if cacheable else None
         if cached is not None:
             evidence_id, response = cached
             self.conn.recorder.note_used(evidence_id)

@@ -57,7 +57,8 @@ class EvidenceRecorder:
         self._used: list[str] = []
         self._count = 0
         self._lock = threading.Lock()
-        self.last_by_url: dict[str, tuple[str, requests.Response]] = {}
+        # (url, microversion) -> the latest GET answer, for CloudUnderTest.get's cache
+        self.last_by_url: dict[tuple[str, str | None], tuple[str, requests.Response]] = {}
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def attach(self, session: requests.Session) -> None:
@@ -112,7 +113,8 @@ class EvidenceRecorder:
                       "test": self.current_test, **record}
             self._used.append(evidence_id)
             if request.method == "GET":
-                self.last_by_url[request.url] = (evidence_id, response)
+                key = (request.url, request.headers.get("OpenStack-API-Version"))
+                self.last_by_url[key] = (evidence_id, response)
             with open(self.path, "a", encoding="utf-8") as f:
                 f.write(json.dumps(record, sort_keys=True) + "\n")
         response.osi_evidence_id = evidence_id  # type: ignore[attr-defined]

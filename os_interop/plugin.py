@@ -91,7 +91,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                         "capabilities/*.yaml; add it there", returncode=pytest.ExitCode.USAGE_ERROR)
         item.add_marker(caps[0].group)
         item.add_marker(registry.test_cost(base).replace("-", "_"))
-        item.add_marker(pytest.mark.xdist_group(cloud))
     if config.option.osi_read_only:
         keep = [i for i in items if i not in probes or i.get_closest_marker("read_only")]
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
@@ -121,6 +120,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     _expect(state_of(node.config), ids)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Probes of one cloud stay on one worker (see scheduling.py)."""
+    from os_interop.scheduling import make_scheduler
+    return make_scheduler(config, log)
 
 
 @pytest.hookimpl(optionalhook=True)

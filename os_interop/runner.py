@@ -50,7 +50,7 @@ def pytest_args(req: RunRequest, run_id: str) -> list[str]:
         args.append("--read-only")
     workers = req.workers if req.workers is not None else min(len(req.clouds), 4)
     if workers > 1:
-        args += ["-n", str(workers), "--dist", "loadgroup"]
+        args += ["-n", str(workers)]
     else:
         args += ["-p", "no:xdist"]
     if req.junitxml:

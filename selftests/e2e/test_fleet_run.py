@@ -78,6 +78,9 @@ def test_full_run_stays_within_the_request_budget(full_run):
                  if json.loads(line)["method"] == "POST" and json.loads(line)["url"].endswith("/servers")
                  and json.loads(line)["status"] == 202]
         assert len(boots) <= 1, name
+        tokens = [line for line in (out / name / "evidence.jsonl").read_text().splitlines()
+                  if json.loads(line)["method"] == "POST" and "tokens" in json.loads(line)["url"]]
+        assert len(tokens) == 1, f"{name}: its probes ran on several workers ({len(tokens)} logins)"
 
 
 def test_read_only_run_creates_nothing_and_stays_in_budget(fleet, tmp_path):
