@@ -52,7 +52,7 @@ class Redactor:
         if key is not None and _SECRET_KEY.search(key) and isinstance(value, (str, int)):
             return MASK
         if isinstance(value, dict):
-            return {k: self.data(v, str(k)) for k, v in value.items()}
+            return {self.text(str(k)): self.data(v, str(k)) for k, v in value.items()}
         if isinstance(value, list):
             return [self.data(v) for v in value]
         if isinstance(value, str):

@@ -54,3 +54,33 @@ def test_binary_bodies_are_summarised_not_written(tmp_path):
                     headers={"Content-Type": "application/octet-stream"})
     record = json.loads((tmp_path / "e.jsonl").read_text())
     assert record["request_body"] == "<4096 bytes application/octet-stream>"
+
+
+from hypothesis import given, strategies as st
+
+secret_text = st.text(min_size=4, max_size=40).filter(lambda s: s.strip() == s and len(s) >= 4)
+json_leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20))
+
+
+@given(secret=secret_text, prefix=st.text(max_size=10), suffix=st.text(max_size=10),
+       shape=st.recursive(json_leaves, lambda inner: st.one_of(
+           st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+           max_leaves=8))
+def test_a_known_secret_never_survives_redaction_wherever_it_hides(secret, prefix, suffix, shape):
+    redactor = Redactor([secret])
+    document = {"wrapper": [shape, {"note": prefix + secret + suffix}], prefix + secret: 1}
+    assert not any(secret in text for text in strings(redactor.data(document)))
+    assert secret not in redactor.text(f"{prefix}{secret}{suffix}")
+
+
+def strings(value):
+    """Every string in a JSON-like structure, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
