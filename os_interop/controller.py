@@ -5,6 +5,7 @@ With pytest-xdist this runs in the controller process; without it, in the only o
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,21 @@ class ReportCollector:
 
     def __init__(self, state: RunState) -> None:
         self.state = state
+
+    # `os-interop run` silences pytest's terminal; what it would have said goes to stderr here
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            lines = str(report.longrepr).strip().splitlines()
+            self.state.collection_errors.append(
+                f"cannot load probes in {report.nodeid or 'tests/'}: "
+                f"{lines[-1].removeprefix('E   ') if lines else 'collection failed'}")
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
+        if self.state.progress.enabled and not self.state.collection_errors:
+            if excinfo.errisinstance(pytest.exit.Exception):
+                print(str(excinfo.value), file=sys.stderr)
+            else:
+                print("os-interop: interrupted; cleaning up what this run created", file=sys.stderr)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         meta: dict[str, Any] = {}
@@ -56,7 +72,7 @@ def _sweep(state: RunState, name: str) -> list[Entry]:
         try:
             conn = CloudUnderTest(name, state.run_id, state.out, "sweep")
             cleanup(entries, conn.raw_requester())
-        except (UserError, Exception) as exc:  # the leak is reported, never hidden
+        except Exception as exc:  # the leak is reported, never hidden
             for e in entries:
                 if e.state in ("intended", "created"):
                     e.state, e.reason = "leaked", f"cleanup could not run: {exc}"
@@ -78,7 +94,8 @@ def write_cloud_results(state: RunState, name: str, interrupted: bool) -> Path:
         f"-m {option.markexpr}" if option.markexpr else "") if s]
     run = {"id": state.run_id, "started": results.iso(state.started),
            "finished": results.iso(time.time()), "selection": selection, "requests": requests,
-           "interrupted": interrupted, "error": state.cloud_errors.get(name)}
+           "interrupted": interrupted and not state.collection_errors,
+           "error": state.cloud_errors.get(name) or "; ".join(state.collection_errors) or None}
     document = results.build(state.registry, described, run, state.tests.get(name, {}),
                              state.observations.get(name, {}), entries)
     return results.write(cloud_dir, document)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,6 +69,9 @@ def run(req: RunRequest) -> RunOutcome:
     code = pytest.main(pytest_args(req, run_id))
     if code == pytest.ExitCode.USAGE_ERROR:
         return RunOutcome(2, [], [])
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
+        print(f"os-interop: pytest could not run the probes (exit {int(code)}); "
+              f"`pytest tests/ --os-cloud {req.clouds[0]}` shows why", file=sys.stderr)
     documents = []
     for name in req.clouds:
         path = req.out / name / "results.json"

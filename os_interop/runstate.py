@@ -39,6 +39,7 @@ class RunState:
         self.tests: dict[str, dict[str, TestResult]] = {}
         self.observations: dict[str, dict[str, Observation]] = {}
         self.cloud_errors: dict[str, str] = {}
+        self.collection_errors: list[str] = []
         self.expected: dict[str, set[str]] = {}
         self.progress = Progress(enabled=config.option.osi_progress)
 
