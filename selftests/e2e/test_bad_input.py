@@ -104,3 +104,21 @@ def test_an_endpoint_that_never_answers_times_out_with_one_line(fleet, tmp_path)
         assert "'hung'" in line and "did not answer" in line
     finally:
         silent.close()
+
+
+def test_a_probe_that_cannot_be_loaded_is_one_line_and_results_are_still_written(fleet, tmp_path):
+    import shutil
+    from os_interop import suite
+    copy = tmp_path / "suite"
+    for part in ("capabilities", "tests", "schemas"):
+        shutil.copytree(suite.root() / part, copy / part)
+    for part in ("pyproject.toml", "conftest.py"):
+        shutil.copy(suite.root() / part, copy / part)
+    with open(copy / "tests" / "identity" / "test_identity.py", "a") as f:
+        f.write("\ndef broken(:\n")
+    done = cli("run", "--cloud", "upstream-default", "--out", str(tmp_path / "out"),
+               env={"OS_CLIENT_CONFIG_FILE": str(fleet.clouds_yaml_path), "OS_INTEROP_ROOT": str(copy)})
+    line = one_clear_line(done)
+    assert "test_identity.py" in line and "SyntaxError" in line
+    doc = json.loads((tmp_path / "out" / "upstream-default" / "results.json").read_text())
+    assert "SyntaxError" in doc["run"]["error"] and doc["run"]["interrupted"] is False
