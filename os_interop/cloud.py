@@ -37,6 +37,9 @@ class CloudUnderTest:
     # -- catalog -------------------------------------------------------------------------
     @property
     def catalog(self) -> list[dict[str, Any]]:
+        """The token's catalog; the token exchange becomes evidence of whoever reads it."""
+        if self.conn.recorder.token_evidence:
+            self.conn.recorder.note_used(self.conn.recorder.token_evidence)
         return self.conn.catalog
 
     @property

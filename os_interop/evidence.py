@@ -56,6 +56,7 @@ class EvidenceRecorder:
         self.current_test: str | None = "(authentication)"
         self._used: list[str] = []
         self._count = 0
+        self.token_evidence: str | None = None
         self._lock = threading.Lock()
         # (url, microversion) -> the latest GET answer, for CloudUnderTest.get's cache
         self.last_by_url: dict[tuple[str, str | None], tuple[str, requests.Response]] = {}
@@ -112,6 +113,8 @@ class EvidenceRecorder:
             record = {"id": evidence_id, "time": round(time.time(), 3),
                       "test": self.current_test, **record}
             self._used.append(evidence_id)
+            if request.method == "POST" and response.ok and (request.url or "").rstrip("/").endswith("tokens"):
+                self.token_evidence = evidence_id     # the catalog every probe reads came here
             if request.method == "GET":
                 key = (request.url, request.headers.get("OpenStack-API-Version"))
                 self.last_by_url[key] = (evidence_id, response)

@@ -110,3 +110,14 @@ def test_the_fleet_differs_on_all_six_pain_points(full_run):
         for cap_id, value, outcome in by_group[group]:
             per_cap.setdefault(cap_id, set()).add((value, outcome))
         assert any(len(v) > 1 for v in per_cap.values()), f"no divergence in {group}"
+
+
+def test_every_observation_is_backed_by_recorded_exchanges(full_run):
+    """A reviewer can see, for every observation, the requests that justify it."""
+    _, out = full_run
+    for name, doc in documents(out).items():
+        recorded = {json.loads(l)["id"] for l in (out / name / "evidence.jsonl").read_text().splitlines()}
+        for cap in doc["capabilities"]:
+            for obs in cap["observations"]:
+                assert obs["evidence"], (name, obs["key"])
+                assert set(obs["evidence"]) <= recorded, (name, obs["key"])
