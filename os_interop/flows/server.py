@@ -10,7 +10,7 @@ from os_interop.apis import compute
 from os_interop.cloud import CloudUnderTest
 from os_interop.flows.polling import wait_for
 
-# nova's NetworkAmbiguous, old and current wording (nova/exception.py)
+# nova's NetworkAmbiguous: the API's 409 message, and the exception's own text (nova/exception.py)
 AMBIGUOUS = ("multiple possible networks", "more than one possible network", "networkambiguous")
 BOOT_TIMEOUT = 180
 

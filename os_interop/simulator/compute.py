@@ -25,8 +25,8 @@ _FAULTS = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemN
            409: "conflictingRequest", 413: "overLimit", 415: "badMediaType", 429: "overLimit",
            501: "notImplemented", 503: "serviceUnavailable"}
 _PROJECT_SEGMENT = re.compile(r"^/([0-9a-fA-F]{32})(/.*)?$")
-AMBIGUOUS = ("More than one possible network found. Specify network ID(s) to select which "
-             "one(s) to connect to.")   # nova/exception.py NetworkAmbiguous (current wording)
+# what nova's API answers (servers.py turns NetworkAmbiguous into this 409), seen on nova 34 too
+AMBIGUOUS = "Multiple possible networks found, use a Network ID to be more specific."
 MV = tuple[int, int]
 Attachment = tuple[dict[str, Any], dict[str, Any] | None]  # (network, existing port or None)
 

@@ -32,8 +32,7 @@ def test_ambiguous_networks_refuses_an_implicit_boot(client, fleet):
         response = _boot(c, microversion, **extra)
         assert response.status_code == 409, response.text
         assert response.json() == {"conflictingRequest": {
-            "code": 409, "message": "More than one possible network found. Specify network ID(s) "
-                                    "to select which one(s) to connect to."}}
+            "code": 409, "message": "Multiple possible networks found, use a Network ID to be more specific."}}
     assert _boot(c, "2.37").status_code == 400  # networks is required from 2.37
     private = c.network("GET", "/networks?name=private").json()["networks"][0]
     response = _boot(c, "2.1", networks=[{"uuid": private["id"]}])
