@@ -30,6 +30,8 @@ class ServiceSettings:
 
     glance_disk_formats: tuple[str, ...] | None = None   # None: glance's default list
     glance_policy: Mapping[str, str] = field(default_factory=dict)
+    # base of the version documents' links; None: the request's own host (glance's default)
+    glance_public_endpoint: str | None = None
 
 
 def db_url(password: str, database: str) -> str:
@@ -83,7 +85,7 @@ def placement_conf(lay: Layout, password: str) -> str:
 
 
 def glance_conf(lay: Layout, password: str, settings: ServiceSettings) -> str:
-    """glance-api.conf: file store, import methods, optional formats."""
+    """glance-api.conf: file store, import methods, optional formats and public_endpoint."""
     store = lay.data / "glance"
     sections: dict[str, dict] = {
         "DEFAULT": {
@@ -107,6 +109,8 @@ def glance_conf(lay: Layout, password: str, settings: ServiceSettings) -> str:
     }
     if settings.glance_disk_formats is not None:
         sections["image_format"] = {"disk_formats": list(settings.glance_disk_formats)}
+    if settings.glance_public_endpoint is not None:
+        sections["DEFAULT"]["public_endpoint"] = settings.glance_public_endpoint
     return inifile.render(sections)
 
 

@@ -1,6 +1,7 @@
 """Putting a configuration into the running cloud through its APIs.
 
-Every switch starts from a clean slate: previous member projects (and all
+Every switch first sets the catalog's endpoints as the configuration wants
+them, then starts from a clean slate: previous member projects (and all
 they hold) and provider networks are deleted, the default security group
 template is reset; then the configuration's template rules, a fresh member
 project, its networks, the public image and the flavor are created.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import cloudapi, cloudsyaml, identity, provider, purge, sgtemplate, topology
+from . import catalog, cloudapi, cloudsyaml, identity, provider, purge, sgtemplate, topology
 from .cloudconfig import CloudConfig
 from .paths import Layout
 from .report import say, step
@@ -29,7 +30,10 @@ def active(lay: Layout) -> str | None:
 def apply(lay: Layout, password: str, config: CloudConfig) -> None:
     """Replace whatever configuration is in the cloud with `config`."""
     active_marker(lay).unlink(missing_ok=True)
-    admin = cloudapi.admin(password)
+    with step("catalog endpoints"):
+        changed = catalog.apply(cloudapi.admin(password), config.catalog_paths)
+        say(f"    changed: {', '.join(changed) or 'none'}")
+    admin = cloudapi.admin(password)   # a token whose catalog shows the change
     with step("remove the previous configuration's resources"):
         gone = purge.purge_member_projects(admin)
         purge.purge_provider_networks(admin)

@@ -18,8 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "reference-cloud"))
 
-from refcloud_lib import cloudconfig, conffiles, images, inifile, procs, readiness  # noqa: E402
-from refcloud_lib.addresses import HOST, PORTS  # noqa: E402
+from refcloud_lib import catalog, cloudconfig, conffiles, images, inifile, procs, readiness  # noqa: E402
+from refcloud_lib.addresses import CATALOG, HOST, PORTS  # noqa: E402
 from refcloud_lib.observe import profile  # noqa: E402
 from refcloud_lib.paths import Layout  # noqa: E402
 from refcloud_lib.services import Service, all_services  # noqa: E402
@@ -27,9 +27,10 @@ from refcloud_lib.services import Service, all_services  # noqa: E402
 NAMES = cloudconfig.available()
 
 
-def test_the_seven_configurations_exist():
+def test_the_nine_configurations_exist():
     assert set(NAMES) == {"upstream", "raw-only", "import-only", "no-floating-ip",
-                          "public-direct", "ambiguous-networks", "open-ssh"}
+                          "public-direct", "ambiguous-networks", "open-ssh",
+                          "discovery-quirks", "nat-choices"}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -74,7 +75,8 @@ def test_generated_files_keep_every_service_on_loopback(layout, name):
         if relative.endswith((".conf", ".ini", "my.cnf")) and not relative.startswith("rabbitmq/"):
             configparser.ConfigParser(interpolation=None, strict=False).read_string(text)
         for url in re.findall(r"[a-z+]+://[^\s;,\]]+", text):
-            assert urlsplit(url).hostname == HOST, (relative, url)
+            # loopback only; glance's public_endpoint may name localhost (discovery-quirks)
+            assert urlsplit(url).hostname in cloudconfig.LOOPBACK_NAMES, (relative, url)
         for bind in re.findall(r"(?:http|http-socket|bind-address|listeners\.tcp\.1)\s*=\s*(\S+)", text):
             assert bind.startswith(HOST), (relative, bind)
     assert all(service.argv for service in all_services(layout))
@@ -85,6 +87,20 @@ def test_glance_settings_reach_the_config_file(layout):
     assert "disk_formats = raw" in raw["glance/glance-api.conf"]
     policy = conffiles.render_all(layout, "pw", cloudconfig.load("import-only").settings)
     assert '"upload_image": "!"' in policy["glance/policy.yaml"]
+
+
+def test_glance_public_endpoint_reaches_the_config_file(layout):
+    files = conffiles.render_all(layout, "pw", cloudconfig.load("discovery-quirks").settings)
+    assert "public_endpoint = http://localhost:9292" in files["glance/glance-api.conf"]
+    files = conffiles.render_all(layout, "pw", cloudconfig.load("upstream").settings)
+    assert "public_endpoint =" not in files["glance/glance-api.conf"]
+
+
+def test_catalog_paths_stay_on_refcloud_addresses():
+    default = catalog.wanted({})
+    assert default == {t: u for _, t, u in CATALOG}
+    quirks = catalog.wanted(cloudconfig.load("discovery-quirks").catalog_paths)
+    assert quirks == {**default, "image": f"http://{HOST}:{PORTS['glance-api']}/v2"}
 
 
 def test_inifile_repeats_list_keys():

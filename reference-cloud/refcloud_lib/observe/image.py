@@ -34,6 +34,11 @@ def versions(cloud: Cloud) -> dict[str, Any]:
     if first.get("next"):
         pagination = cloud.request("GET", root_of(catalog_url) + first["next"]).status_code == 200
     v2 = bool(minors)
+    override = None
+    if not links_match and v2:   # the catalog's host with /v2, where the links name another
+        candidate = root.rstrip("/") + "/v2"
+        if cloud.request("GET", candidate + "/images?limit=1").status_code == 200:
+            override = candidate
     return {
         "image.versions": ids,
         "image.v1": any(v.startswith("v1") for v in ids),
@@ -43,7 +48,7 @@ def versions(cloud: Cloud) -> dict[str, Any]:
         "image.discovery_links_match": links_match,
         "image.import_api": v2 and max(minors) >= 6,
         "image.pagination_usable": pagination,
-        "image.endpoint_override": None,
+        "image.endpoint_override": override,
     }
 
 
