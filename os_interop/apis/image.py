@@ -43,21 +43,25 @@ def schema(cloud: CloudUnderTest) -> dict[str, Any] | None:
 
 
 def public_images(cloud: CloudUnderTest) -> list[dict[str, Any]]:
-    """Public images (v2, or v1 detail where v2 is absent); one page of up to 100."""
-    response = cloud.get(v2(cloud, "/images?visibility=public&limit=100"))
-    if response.status_code == 200:
-        return (cloud.json(response) or {}).get("images", [])
-    response = cloud.get(v1(cloud, "/images/detail?is_public=true&limit=100"))
-    if response.status_code == 200:
-        return [dict(i, visibility="public") for i in (cloud.json(response) or {}).get("images", [])]
-    return []
+    """Public images (v2, or v1 detail where v2 is absent); one page of up to 100.
+    A refused listing is a finding, not "no images" (which would mean "qcow2 is preferred")."""
+    if v2_offered(cloud):
+        url = v2(cloud, "/images?visibility=public&limit=100")
+    else:
+        url = v1(cloud, "/images/detail?is_public=true&limit=100")
+    response = cloud.get(url)
+    body = cloud.json(response)
+    assert response.status_code == 200 and isinstance(body, dict) and "images" in body, \
+        f"GET {url} answered HTTP {response.status_code}"
+    return [dict(i, visibility=i.get("visibility", "public")) for i in body["images"]]
 
 
 def import_methods(cloud: CloudUnderTest) -> list[str] | None:
     """Methods from /v2/info/import, or None when the endpoint is absent (404)."""
     response = cloud.get(v2(cloud, "/info/import"))
-    if response.status_code != 200:
+    if response.status_code == 404:
         return None
+    assert response.status_code == 200, f"GET /v2/info/import answered HTTP {response.status_code}"
     body = cloud.json(response) or {}
     return sorted(body.get("import-methods", {}).get("value", []))
 
@@ -103,6 +107,8 @@ def preferred_format(cloud: CloudUnderTest) -> str | None:
 
 
 def tasks_visibility(cloud: CloudUnderTest) -> str:
-    """'user' (200), 'admin-only' (403) or 'absent' (404 or anything else)."""
+    """'user' (200), 'admin-only' (403) or 'absent' (404)."""
     response = cloud.get(v2(cloud, "/tasks?limit=1"))
-    return {200: "user", 403: "admin-only"}.get(response.status_code, "absent")
+    found = {200: "user", 403: "admin-only", 404: "absent"}.get(response.status_code)
+    assert found, f"GET /v2/tasks answered HTTP {response.status_code}"
+    return found

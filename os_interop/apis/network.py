@@ -33,11 +33,14 @@ def extensions(cloud: CloudUnderTest) -> set[str] | None:
 
 
 def listing(cloud: CloudUnderTest, collection: str, query: str = "") -> list[dict[str, Any]]:
-    """All items of a collection visible to the project (one request, cached)."""
+    """All items of a collection visible to the project (one request, cached). A refusal is
+    a finding, never an empty list: "no networks" would be a false observation."""
     response = cloud.get(url(cloud, f"/{collection}{query}"))
-    if response.status_code != 200:
-        return []
-    return (cloud.json(response) or {}).get(collection.replace("-", "_"), [])
+    body = cloud.json(response)
+    key = collection.replace("-", "_")
+    assert response.status_code == 200 and isinstance(body, dict) and key in body, \
+        f"GET /v2.0/{collection}{query} answered HTTP {response.status_code}"
+    return body[key]
 
 
 def owner(item: dict[str, Any]) -> str | None:
@@ -48,8 +51,7 @@ def candidates(cloud: CloudUnderTest) -> list[dict[str, Any]]:
     """Networks nova chooses from when none is requested: the project's non-shared ones plus
     every shared one (nova/network/neutron.py _get_available_networks)."""
     project = cloud.project_id
-    return [n for n in listing(cloud, "networks")
-            if n.get("shared") or (owner(n) == project and not n.get("shared"))]
+    return [n for n in listing(cloud, "networks") if n.get("shared") or owner(n) == project]
 
 
 def subnets_of(cloud: CloudUnderTest, network: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,0 +1,111 @@
+"""The API helpers probes share: nova's candidate rule, URL building, and refusals that must
+surface as findings rather than as empty answers (requests-mock serves the cloud)."""
+
+import pytest
+import requests
+import requests_mock
+
+from os_interop.apis import image, network, versions
+from os_interop.cloud import CloudUnderTest
+
+
+class StubCloud:
+    """Just what the helpers use of CloudUnderTest, over a requests-mock'ed session."""
+
+    unversioned = staticmethod(CloudUnderTest.unversioned)
+    json = CloudUnderTest.json
+
+    def __init__(self, endpoints, project_id="p1"):
+        self.session = requests.Session()
+        mock_adapter = requests_mock.Adapter()
+        self.session.mount("http://", mock_adapter)
+        self.mock = mock_adapter
+        self.endpoints_by_type = endpoints
+        self.project_id = project_id
+
+    def endpoint(self, service_type, interface=None):
+        return self.endpoints_by_type.get(service_type)
+
+    def get(self, url, fresh=False, **kwargs):
+        return self.session.get(url, **kwargs)
+
+
+@pytest.fixture
+def cloud():
+    return StubCloud({"network": "http://n/v2.0", "image": "http://i/image/v2"})
+
+
+def test_network_url_does_not_double_the_version(cloud):
+    assert network.url(cloud, "/networks") == "http://n/v2.0/networks"
+    cloud.endpoints_by_type["network"] = "http://n"
+    assert network.url(cloud, "/networks") == "http://n/v2.0/networks"
+
+
+def test_candidates_follow_novas_rule(cloud):
+    cloud.mock.register_uri("GET", "http://n/v2.0/networks", json={"networks": [
+        {"id": "1", "name": "mine", "project_id": "p1", "shared": False},
+        {"id": "2", "name": "shared", "project_id": "other", "shared": True},
+        {"id": "3", "name": "ext", "project_id": "other", "shared": False, "router:external": True},
+        {"id": "4", "name": "theirs", "project_id": "other", "shared": False}]})
+    assert network.by_name(network.candidates(cloud)) == ["mine", "shared"]
+
+
+def test_a_refused_listing_is_a_failure_not_an_empty_list(cloud):
+    cloud.mock.register_uri("GET", "http://n/v2.0/networks", status_code=500, json={})
+    with pytest.raises(AssertionError, match="HTTP 500"):
+        network.candidates(cloud)
+
+
+def _image_root(cloud, versions_listed):
+    cloud.mock.register_uri("GET", "http://i/image/", status_code=300, json={"versions": [
+        {"id": v, "status": "SUPPORTED", "links": []} for v in versions_listed]})
+
+
+def test_image_base_keeps_the_catalog_host_and_prefix(cloud):
+    assert image.root(cloud) == "http://i/image"
+    assert image.v2(cloud, "/images") == "http://i/image/v2/images"
+
+
+def test_preferred_format_is_the_providers_majority_among_accepted(cloud):
+    _image_root(cloud, ["v2.0", "v2.6"])
+    cloud.mock.register_uri("GET", "http://i/image/v2/schemas/image", json={"properties": {
+        "disk_format": {"enum": [None, "raw", "qcow2", "vhd"]}}})
+    cloud.mock.register_uri("GET", "http://i/image/v2/images?visibility=public&limit=100", json={"images": [
+        {"disk_format": "raw", "owner": "provider"}, {"disk_format": "raw", "owner": "provider"},
+        {"disk_format": "qcow2", "owner": "provider"}, {"disk_format": "qcow2", "owner": "p1"},
+        {"disk_format": "qcow2", "owner": "p1"}, {"disk_format": "iso", "owner": "provider"}]})
+    assert image.preferred_format(cloud) == "raw"       # the project's own images do not count
+
+
+def test_no_provider_images_means_the_sdk_default_when_accepted(cloud):
+    _image_root(cloud, ["v2.0"])
+    cloud.mock.register_uri("GET", "http://i/image/v2/schemas/image", json={"properties": {
+        "disk_format": {"enum": [None, "raw", "qcow2"]}}})
+    cloud.mock.register_uri("GET", "http://i/image/v2/images?visibility=public&limit=100", json={"images": []})
+    assert image.preferred_format(cloud) == "qcow2"
+
+
+def test_a_refused_image_listing_is_a_failure(cloud):
+    _image_root(cloud, ["v2.0"])
+    cloud.mock.register_uri("GET", "http://i/image/v2/images?visibility=public&limit=100", status_code=503)
+    with pytest.raises(AssertionError, match="503"):
+        image.public_images(cloud)
+
+
+@pytest.mark.parametrize("status, expected", [(200, "user"), (403, "admin-only"), (404, "absent")])
+def test_tasks_visibility(cloud, status, expected):
+    cloud.mock.register_uri("GET", "http://i/image/v2/tasks?limit=1", status_code=status, json={})
+    assert image.tasks_visibility(cloud) == expected
+
+
+def test_tasks_visibility_refuses_to_guess_on_a_server_error(cloud):
+    cloud.mock.register_uri("GET", "http://i/image/v2/tasks?limit=1", status_code=500, json={})
+    with pytest.raises(AssertionError):
+        image.tasks_visibility(cloud)
+
+
+def test_version_documents_of_every_shape():
+    assert [v["id"] for v in versions.listed({"versions": {"values": [{"id": "v3.14"}]}})] == ["v3.14"]
+    assert [v["id"] for v in versions.listed({"versions": [{"id": "v2.1"}, {"id": "v1.0"}]})] == ["v2.1", "v1.0"]
+    assert [v["id"] for v in versions.listed({"version": {"id": "v2.0"}})] == ["v2.0"]
+    assert versions.parse("v2.17") > versions.parse("v2.9")
