@@ -32,13 +32,13 @@ def run_server(cloud, request):
         provider = [i for i in image.provider_images(cloud) if i.get("status") == "active"]
         preferred = image.preferred_format(cloud)
         provider.sort(key=lambda i: (i.get("disk_format") != preferred, i.get("size") or 0))
-        image_id = provider[0]["id"] if provider else None
-        if image_id is None:
+        chosen = provider[0] if provider else None
+        if chosen is None:
             uploaded = request.getfixturevalue("run_upload")
-            image_id = uploaded.image_id if uploaded.active else None
-        if image_id is None:
+            chosen = {"id": uploaded.image_id} if uploaded.active else None
+        if chosen is None:
             pytest.skip("no bootable image: the provider lists none and no upload worked")
         advised = network.advised_network(cloud, network.candidates(cloud)) \
             if network.extensions(cloud) is not None else None
-        return server_flow.boot(cloud, image_id, advised["id"] if advised else None)
+        return server_flow.boot(cloud, chosen, advised["id"] if advised else None)
     return cloud.remember("server", do_boot)

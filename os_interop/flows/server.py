@@ -23,10 +23,12 @@ class Boot:
     attempts: list[int] = field(default_factory=list)
 
 
-def smallest_flavor(cloud: CloudUnderTest) -> dict[str, Any] | None:
+def smallest_flavor(cloud: CloudUnderTest, min_ram: int = 0, min_disk: int = 0) -> dict[str, Any] | None:
+    """The cheapest flavor the image fits in (disk 0 means "as large as the image")."""
     body = cloud.json(cloud.get(compute.url(cloud, "/flavors/detail"))) or {}
-    flavors = body.get("flavors", [])
-    return min(flavors, key=lambda f: (f.get("ram", 0), f.get("disk", 0), f.get("vcpus", 0)),
+    fitting = [f for f in body.get("flavors", []) if f.get("ram", 0) >= min_ram
+               and (f.get("disk", 0) == 0 or f.get("disk", 0) >= min_disk)]
+    return min(fitting, key=lambda f: (f.get("ram", 0), f.get("disk", 0), f.get("vcpus", 0)),
                default=None)
 
 
@@ -63,11 +65,12 @@ def _fault(response: Any, cloud: CloudUnderTest) -> str:
     return (response.text or "")[:200]
 
 
-def boot(cloud: CloudUnderTest, image_id: str, fallback_network_id: str | None) -> Boot:
+def boot(cloud: CloudUnderTest, image: dict[str, Any], fallback_network_id: str | None) -> Boot:
     """At most one server exists afterwards; a refused implicit boot creates nothing."""
-    flavor = smallest_flavor(cloud)
+    image_id = image["id"]
+    flavor = smallest_flavor(cloud, image.get("min_ram") or 0, image.get("min_disk") or 0)
     if flavor is None:
-        return Boot("error", detail="no flavor is visible to the project")
+        return Boot("error", detail="no flavor visible to the project fits the image")
     response, server_id = _create(cloud, image_id, flavor["id"], None, "implicit")
     attempts = [response.status_code]
     if server_id:

@@ -109,3 +109,16 @@ def test_version_documents_of_every_shape():
     assert [v["id"] for v in versions.listed({"versions": [{"id": "v2.1"}, {"id": "v1.0"}]})] == ["v2.1", "v1.0"]
     assert [v["id"] for v in versions.listed({"version": {"id": "v2.0"}})] == ["v2.0"]
     assert versions.parse("v2.17") > versions.parse("v2.9")
+
+
+def test_the_smallest_flavor_the_image_fits_in(cloud):
+    from os_interop.flows.server import smallest_flavor
+    cloud.endpoints_by_type["compute"] = "http://c/v2.1"
+    cloud.mock.register_uri("GET", "http://c/v2.1/flavors/detail", json={"flavors": [
+        {"id": "tiny", "ram": 64, "disk": 1, "vcpus": 1},
+        {"id": "small", "ram": 512, "disk": 10, "vcpus": 1},
+        {"id": "volume", "ram": 256, "disk": 0, "vcpus": 1}]})
+    assert smallest_flavor(cloud)["id"] == "tiny"
+    assert smallest_flavor(cloud, min_disk=5)["id"] == "volume"       # disk 0: sized by the image
+    assert smallest_flavor(cloud, min_ram=300, min_disk=5)["id"] == "small"
+    assert smallest_flavor(cloud, min_ram=4096) is None
