@@ -86,12 +86,9 @@ def _neutron_lifecycle(cloud, server):
     port = next((p for p in ports for ip in p.get("fixed_ips", [])
                  if ipaddress.ip_address(ip["ip_address"]).version == 4), None)
     assert port, "the server has no port with an IPv4 address to attach a floating IP to"
-    externals = network.external(cloud)
-    default = [n for n in externals if n.get("is_default")] or sorted(
-        externals, key=lambda n: n.get("name") or "")
     entry = cloud.resources.intend("floatingip")
     created = cloud.post(network.url(cloud, "/floatingips"), json={"floatingip": {
-        "floating_network_id": default[0]["id"], "description": entry.name}})
+        "floating_network_id": _floating_network(cloud, port), "description": entry.name}})
     assert created.status_code == 201, f"allocating a floating IP answered HTTP {created.status_code}: " \
         f"{created.text[:200]}"
     fip = cloud.json(created)["floatingip"]
@@ -105,6 +102,22 @@ def _neutron_lifecycle(cloud, server):
     released = cloud.delete(network.url(cloud, f"/floatingips/{fip['id']}"))
     assert released.status_code == 204, f"releasing answered HTTP {released.status_code}"
     cloud.resources.mark(entry, "deleted")
+
+
+def _floating_network(cloud, port):
+    """The external network behind the router of the port's subnet, as a client picks it;
+    else the default (is_default, then first by name) external network."""
+    subnets = {ip["subnet_id"] for ip in port.get("fixed_ips", [])}
+    interfaces = network.listing(cloud, "ports", "?device_owner=network:router_interface")
+    routers = {p["device_id"] for p in interfaces
+               if any(ip.get("subnet_id") in subnets for ip in p.get("fixed_ips", []))}
+    for router in network.listing(cloud, "routers"):
+        if router["id"] in routers and (router.get("external_gateway_info") or {}).get("network_id"):
+            return router["external_gateway_info"]["network_id"]
+    externals = network.external(cloud)
+    default = [n for n in externals if n.get("is_default")] or sorted(
+        externals, key=lambda n: n.get("name") or "")
+    return default[0]["id"]
 
 
 def _nova_lifecycle(cloud, server):
