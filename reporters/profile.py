@@ -1,8 +1,10 @@
 """The openstacksdk vendor profile a run implies, and its .well-known/openstack/api form.
 
-Only what the run observed goes in (contract-observations.md, "openstacksdk profile
-composition"): a key nobody observed, or observed as null, is left to openstacksdk's defaults
-and discovery. The result is checked against the vendor-schema.json of the installed
+Only what the run observed goes in: each observation whose capability maps it to a
+`profile_key` (capabilities/*.yaml). A key nobody observed, or observed as null, is left to
+openstacksdk's defaults and discovery. `networks` is composed: one entry per network name,
+sorted, carrying the flag each observation names (default_interface, nat_destination,
+nat_source, routes_externally). The result is checked against the vendor-schema.json of the installed
 openstacksdk, so what we emit is what the SDK accepts.
 """
 

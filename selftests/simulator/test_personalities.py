@@ -12,7 +12,7 @@ from os_interop.simulator import PersonalityError, find_personality, load_person
 
 REQUIRED = {"rackspace-2015", "hpcloud-2015", "dreamhost-2015", "citycloud-2018", "ovh-2018",
             "upstream-default", "ambiguous-networks", "wrong-host-discovery"}
-PROFILE_KEYS = {  # observation -> profile key, from contract-observations.md (composition section)
+PROFILE_KEYS = {  # observation -> profile key, as capabilities/*.yaml map them (reporters/profile.py composes)
     "identity.api_version": "identity_api_version", "catalog.interface": "interface",
     "image.api_version": "image_api_version", "image.endpoint_override": "image_endpoint_override",
     "image.format": "image_format", "image.disable_vendor_agent": "disable_vendor_agent",
