@@ -2,6 +2,6 @@
 
 `refcloud check` uses these to prove that a configuration's declared
 `expected_observations` hold on the genuine services. They follow the
-definitions in contract-observations.md with plain REST calls; they share no
+definitions in capabilities/*.yaml with plain REST calls; they share no
 code with os-interop's own probes on purpose (a second opinion).
 """
