@@ -31,7 +31,8 @@ class CloudUnderTest:
         self.resources = Journal(cloud_dir / f"journal-{worker}.jsonl", run_id)
         self.memo: dict[str, Any] = {}
         region = self.conn.connection.config
-        self.interface = region.get_interface() or "public"
+        interface = region.get_interface() or "public"
+        self.interface: str = interface[0] if isinstance(interface, list) else interface
         self.region = region.region_name or None
 
     # -- catalog -------------------------------------------------------------------------
