@@ -48,9 +48,6 @@ class Registry:
     capabilities: list[Capability]
     digest: str
 
-    def by_id(self) -> dict[str, Capability]:
-        return {c.id: c for c in self.capabilities}
-
     def for_test(self, test_id: str) -> list[Capability]:
         return [c for c in self.capabilities if test_id in c.tests]
 

@@ -164,11 +164,6 @@ def observe(request: pytest.FixtureRequest, cloud: CloudUnderTest) -> Callable[[
     return record
 
 
-@pytest.fixture
-def run_id(request: pytest.FixtureRequest) -> str:
-    return state_of(request.config).run_id
-
-
 # -- reports: worker annotates, controller folds ------------------------------------------
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:

@@ -65,9 +65,11 @@ def is_global(cidr: str) -> bool:
         return False
 
 
-def routes_externally(cloud: CloudUnderTest, network: dict[str, Any]) -> bool:
-    """A network with a globally routable subnet: servers on it are reachable directly."""
-    return any(is_global(s.get("cidr", "")) for s in subnets_of(cloud, network))
+def routes_externally(cloud: CloudUnderTest, network: dict[str, Any], version: int | None = None) -> bool:
+    """A network with a globally routable subnet (of one IP version, if given): servers on it
+    are reachable directly. Split stacks (global IPv6, private IPv4) differ per version."""
+    return any(is_global(s.get("cidr", "")) and version in (None, s.get("ip_version"))
+               for s in subnets_of(cloud, network))
 
 
 def external(cloud: CloudUnderTest) -> list[dict[str, Any]]:
@@ -99,7 +101,7 @@ def advised_network(cloud: CloudUnderTest, networks: list[dict[str, Any]]) -> di
     if not networks:
         return None
     ordered = sorted(networks, key=lambda n: n.get("name") or n.get("id"))
-    for test in (lambda n: routes_externally(cloud, n), lambda n: nat_able(cloud, n)):
+    for test in (lambda n: routes_externally(cloud, n, 4), lambda n: nat_able(cloud, n)):
         for net in ordered:
             if test(net):
                 return net

@@ -3,7 +3,7 @@ if nova refuses, on the advised network. Every probe needing a server shares it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from os_interop.apis import compute
@@ -20,7 +20,6 @@ class Boot:
     implicit: str                     # ok | ambiguous | no-network | error
     server: dict[str, Any] | None = None
     detail: str | None = None
-    attempts: list[int] = field(default_factory=list)
 
 
 def smallest_flavor(cloud: CloudUnderTest, min_ram: int = 0, min_disk: int = 0) -> dict[str, Any] | None:
@@ -72,22 +71,20 @@ def boot(cloud: CloudUnderTest, image: dict[str, Any], fallback_network_id: str 
     if flavor is None:
         return Boot("error", detail="no flavor visible to the project fits the image")
     response, server_id = _create(cloud, image_id, flavor["id"], None, "implicit")
-    attempts = [response.status_code]
     if server_id:
         server = _wait(cloud, server_id)
         has_address = any(server.get("addresses", {}).values())
         if server.get("status") != "ACTIVE":
             return Boot("error", server, f"server went {server.get('status')}: "
-                        f"{(server.get('fault') or {}).get('message')}", attempts)
-        return Boot("ok" if has_address else "no-network", server, None, attempts)
+                        f"{(server.get('fault') or {}).get('message')}")
+        return Boot("ok" if has_address else "no-network", server)
     message = _fault(response, cloud)
     if not any(word in message.lower() for word in AMBIGUOUS):
-        return Boot("error", None, f"HTTP {response.status_code}: {message}", attempts)
+        return Boot("error", None, f"HTTP {response.status_code}: {message}")
     if fallback_network_id is None:
-        return Boot("ambiguous", None, message, attempts)
+        return Boot("ambiguous", None, message)
     response, server_id = _create(cloud, image_id, flavor["id"], [{"uuid": fallback_network_id}],
                                   "explicit")
-    attempts.append(response.status_code)
     server = _wait(cloud, server_id) if server_id else None
     return Boot("ambiguous", server if server and server.get("status") == "ACTIVE" else None,
-                message, attempts)
+                message)

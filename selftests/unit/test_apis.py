@@ -122,3 +122,13 @@ def test_the_smallest_flavor_the_image_fits_in(cloud):
     assert smallest_flavor(cloud, min_disk=5)["id"] == "volume"       # disk 0: sized by the image
     assert smallest_flavor(cloud, min_ram=300, min_disk=5)["id"] == "small"
     assert smallest_flavor(cloud, min_ram=4096) is None
+
+
+def test_a_split_stack_network_routes_ipv6_but_not_ipv4_externally(cloud):
+    """OSIC-style: global IPv6 beside private IPv4 still needs a floating IP for IPv4."""
+    net = {"id": "n1", "name": "split"}
+    cloud.mock.register_uri("GET", "http://n/v2.0/subnets", json={"subnets": [
+        {"network_id": "n1", "ip_version": 4, "cidr": "10.0.0.0/24"},
+        {"network_id": "n1", "ip_version": 6, "cidr": "2001:4800:1ae1:18::/64"}]})
+    assert network.routes_externally(cloud, net)
+    assert not network.routes_externally(cloud, net, 4)

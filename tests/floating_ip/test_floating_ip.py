@@ -48,9 +48,11 @@ def test_public_addressing(cloud, observe):
         observe("floating_ip.requires", source(cloud) == "nova")
         return
     candidates = network.candidates(cloud)
-    direct = [n for n in candidates if network.routes_externally(cloud, n)]
+    observe("floating_ip.routes_externally",
+            network.by_name([n for n in candidates if network.routes_externally(cloud, n)]))
+    # a global IPv6 subnet next to a private IPv4 one still needs a floating IP for IPv4
+    direct = [n for n in candidates if network.routes_externally(cloud, n, 4)]
     observe("floating_ip.direct_public", bool(direct))
-    observe("floating_ip.routes_externally", network.by_name(direct))
     natted = [n for n in candidates if network.nat_able(cloud, n)]
     has_source = source(cloud) != "None"
     if direct or not has_source:
