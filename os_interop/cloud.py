@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 import requests
+from keystoneauth1 import exceptions as ks
 
+from os_interop import answers
+from os_interop.answers import Answer, Unknown
 from os_interop.resources import Journal
 from os_interop.session import CloudConnection
 
@@ -92,6 +95,30 @@ class CloudUnderTest:
             return response
         return self.request("GET", url, **kwargs)
 
+    def answer(self, method: str, url: str | None,
+               expect: "answers.Mapping[int, str | None]" = answers.DOCUMENT,
+               fresh: bool = False, **kwargs: Any) -> Answer:
+        """One exchange read three ways (answers.py): the statuses in `expect` are values or
+        absence; anything else, and any connection failure, raises Unknown with its evidence.
+        GETs are answered from the cache unless `fresh`."""
+        if url is None:
+            raise Unknown(f"{method}: the catalog gives no URL for this service")
+        try:
+            if method == "GET":
+                response = self.get(url, fresh=fresh, **kwargs)
+            else:
+                response = self.request(method, url, **kwargs)
+        except (ks.ConnectionError, ks.RequestTimeout) as exc:
+            evidence_id = self.conn.recorder.record_failure(method, url, exc)
+            raise Unknown(f"{method} {url}: {_connection_problem(exc)}", evidence_id) from None
+        return answers.interpret(method, url, response, expect)
+
+    def read(self, url: str | None, expect: "answers.Mapping[int, str | None]" = answers.DOCUMENT,
+             **kwargs: Any) -> Any:
+        """GET a JSON document; None when the cloud says it is absent (a 404 in `expect`)."""
+        found = self.answer("GET", url, expect, **kwargs)
+        return found.body
+
     def post(self, url: str, **kwargs: Any) -> requests.Response:
         return self.request("POST", url, **kwargs)
 
@@ -136,3 +163,12 @@ class CloudUnderTest:
             response = self.request(method, url)
             return response.status_code, self.json(response)
         return call
+
+
+def _connection_problem(exc: Exception) -> str:
+    """What happened on the wire, in words (the exception text may repeat the URL)."""
+    if isinstance(exc, (ks.ConnectTimeout, ks.RequestTimeout)):
+        return "timed out"
+    if isinstance(exc, ks.ConnectFailure):
+        return "connection failed (refused or reset)"
+    return f"connection broke ({exc.__class__.__name__})"

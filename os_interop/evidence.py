@@ -89,6 +89,19 @@ class EvidenceRecorder:
             except (ValueError, KeyError, TypeError):
                 pass
 
+    def record_failure(self, method: str, url: str, exc: Exception) -> str:
+        """An exchange that got no answer (refused, reset, timed out) is evidence too."""
+        with self._lock:
+            self._count += 1
+            evidence_id = f"{self.prefix}-{self._count}"
+            record = {"id": evidence_id, "time": round(time.time(), 3), "test": self.current_test,
+                      "method": method, "url": self.redactor.text(url), "status": None,
+                      "error": self.redactor.text(f"{exc.__class__.__name__}: {exc}")[:300]}
+            self._used.append(evidence_id)
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(record, sort_keys=True) + "\n")
+        return evidence_id
+
     def _hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
         self._learn_secrets(response)
         request = response.request

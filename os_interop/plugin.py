@@ -18,6 +18,7 @@ import pytest
 from os_interop.capabilities import COSTS, GROUPS
 from os_interop.cloud import CloudUnderTest
 from os_interop.controller import PROP, ReportCollector, write_cloud_results
+from os_interop.answers import Unknown
 from os_interop.errors import CloudUnavailable
 from os_interop.runstate import RunState
 _NODEID = re.compile(r"^(?P<base>[^\[@]+)(\[(?P<param>[^\]]*)\])?(@.*)?$")
@@ -176,7 +177,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     if report.failed and call.excinfo is not None:
         assertion = call.excinfo.errisinstance((AssertionError, pytest.fail.Exception))
         meta["kind"] = "fail" if assertion and call.when == "call" else "error"
-        meta["message"] = _redacted(item, _first_line(call.excinfo.exconly()))
+        if call.excinfo.errisinstance(Unknown):   # an answer that could not be read
+            meta["message"] = _redacted(item, "unknown answer: " + str(call.excinfo.value))
+        else:
+            meta["message"] = _redacted(item, _first_line(call.excinfo.exconly()))
     elif report.skipped and isinstance(report.longrepr, tuple):
         meta["message"] = _redacted(item, str(report.longrepr[2]).removeprefix("Skipped: "))
     report.user_properties = list(report.user_properties) + [(PROP, meta)]

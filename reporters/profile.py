@@ -37,6 +37,8 @@ def _observed(document: dict) -> list[tuple[str, str, Any]]:
     values = document["observations"]
     found: dict[str, tuple[str, str, Any]] = {}
     for cap in document["capabilities"]:
+        if cap["outcome"] == "error":   # an error is never a profile key (answers.py)
+            continue
         for obs in cap["observations"]:
             key = obs["key"]
             if "profile_key" in obs and key not in found:
