@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import ipaddress
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -17,12 +16,10 @@ from typing import Any
 import jsonschema
 import yaml
 
+from os_interop import schemas
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PERSONALITY_DIR = PACKAGE_DIR / "personalities"
-_SCHEMA_CANDIDATES = (
-    PACKAGE_DIR.parents[1] / "schemas" / "personality.schema.json",  # repository checkout
-    PACKAGE_DIR.parent / "schemas" / "personality.schema.json",  # if packaged inside os_interop/
-)
 CLOUD_URL = "{cloud_url}"  # placeholder in expected values for the simulated cloud's base URL
 
 # Everything the schema marks optional gets its default here, in one place.
@@ -114,13 +111,10 @@ def find_personality(name: str) -> Path:
 
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.protocols.Validator:
-    for candidate in _SCHEMA_CANDIDATES:
-        if candidate.exists():
-            schema = json.loads(candidate.read_text(encoding="utf-8"))
-            cls = jsonschema.validators.validator_for(schema)
-            cls.check_schema(schema)
-            return cls(schema)
-    raise PersonalityError(f"personality.schema.json not found (looked in {', '.join(map(str, _SCHEMA_CANDIDATES))})")
+    schema = schemas.load("personality")   # from a checkout or a wheel (os_interop.suite)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
 
 
 def _field(path: Any) -> str:
