@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from os_interop.apis import compute
+from os_interop.apis import compute, network_config
 from os_interop.cloud import CloudUnderTest
 from os_interop.flows.polling import wait_for
 
@@ -37,6 +37,7 @@ def _create(cloud: CloudUnderTest, image_id: str, flavor_id: str,
                                    delete_template=compute.url(cloud, "/servers/{id}"), suffix=suffix)
     server: dict[str, Any] = {"name": entry.name, "imageRef": image_id, "flavorRef": flavor_id,
                               "metadata": {"os-interop-run": cloud.run_id}}
+    server.update(network_config.config_drive_request(cloud))   # where the cloud accepts one
     if networks is not None:
         server["networks"] = networks
     response = cloud.post(compute.url(cloud, "/servers"), json={"server": server},

@@ -30,7 +30,7 @@ _DEFAULTS: dict[str, Any] = {
     "catalog": {"interfaces": ["public", "internal", "admin"]},
     "image": {"catalog_versioned": False, "discovery_base": None, "stores": None,
               "task_defaults": {}},
-    "compute": {"min_microversion": "2.1", "catalog_path": "/v2.1", "address_tags": True,
+    "compute": {"min_microversion": "2.1", "catalog_path": "/v2.1", "address_tags": True, "config_drive": "optional",
                 "flavors": [
                     {"id": "1", "name": "m1.tiny", "vcpus": 1, "ram": 512, "disk": 1},
                     {"id": "2", "name": "m1.small", "vcpus": 1, "ram": 2048, "disk": 20},
@@ -220,6 +220,8 @@ def _check_semantics(path: Path, d: dict[str, Any]) -> None:
             fail("compute", f"microversion {version} is below 2.1")
     if comp["max_microversion"] and _mv(comp["min_microversion"]) > _mv(comp["max_microversion"]):
         fail("compute.min_microversion", "greater than max_microversion")
+    if comp["config_drive"] == "absent" and comp["max_microversion"] and _mv(comp["max_microversion"]) >= (2, 26):
+        fail("compute.config_drive", "from microversion 2.26 (Newton) API extensions cannot be disabled")
     for i, nova_net in enumerate(comp.get("nova_networking", {}).get("networks", [])):
         for cidr in nova_net["cidrs"]:
             try:

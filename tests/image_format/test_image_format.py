@@ -6,8 +6,6 @@ import pytest
 
 from os_interop.apis import image
 
-XENAPI_AGENT_OFF = {"vm_mode": "hvm", "xenapi_use_agent": "False"}
-
 
 def test_accepted_formats(cloud, observe):
     if image.catalog_url(cloud) is None:
@@ -34,9 +32,6 @@ def test_preferred_format(cloud, observe):
     preferred = image.preferred_format(cloud)
     assert preferred, "no disk format is both accepted and usable"
     observe("image.format", preferred)
-    xen = [i for i in provider if "xenapi_use_agent" in i or
-           "xenapi_use_agent" in (i.get("properties") or {})]
-    observe("image.disable_vendor_agent", XENAPI_AGENT_OFF if xen else None)
 
 
 def test_upload_becomes_active(run_upload, observe):
