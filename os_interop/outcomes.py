@@ -74,12 +74,13 @@ def capability_outcome(cap: Capability, tests: list[TestResult],
         bad = [t for t in tests if t.outcome == wanted]
         if bad:
             return ("error" if wanted == "error" else "fail"), f"{bad[0].id}: {bad[0].message}"
-    if all(t.outcome == "skipped" for t in tests):
-        blocked = [t for t in tests if t.blocked]
-        if blocked and cap.status == "required":
-            return "fail", f"cannot be tried: {blocked[0].message}"
-        return "skip", tests[0].message or "skipped"
     missing = [k for k in cap.interoperable if k not in observations]
+    blocked = [t for t in tests if t.outcome == "skipped" and t.blocked]
+    untried = missing or all(t.outcome == "skipped" for t in tests)
+    if blocked and untried and cap.status == "required":   # a prerequisite failed: not ok
+        return "fail", f"cannot be tried: {blocked[0].message}"
+    if all(t.outcome == "skipped" for t in tests):
+        return "skip", tests[0].message or "skipped"
     if missing:
         skipped = [t for t in tests if t.outcome == "skipped"]
         if skipped:
