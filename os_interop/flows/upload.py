@@ -35,11 +35,11 @@ class Upload:
     image_id: str | None = None
 
 
-def _status_of(cloud: CloudUnderTest, url: str, *path: str) -> dict[str, Any]:
-    """One poll of a resource: its JSON object; a 5xx or unparsable answer is Unknown,
+def _status_of(cloud: CloudUnderTest, url: str) -> dict[str, Any]:
+    """One poll of an image or task: its JSON object; a 5xx or unparsable answer is Unknown,
     never "it did not become active"."""
     found = cloud.answer("GET", url, fresh=True)
-    body = answers.field(found, *path) if path else found.body
+    body = found.body
     if not isinstance(body, dict):
         raise answers.Unknown(f"GET {url} answered HTTP {found.status} without an object",
                               found.evidence_id)
