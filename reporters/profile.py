@@ -53,9 +53,7 @@ def _networks(flags: dict[str, dict[str, bool]]) -> list[dict[str, Any]]:
 def _compose(observed: list[tuple[str, str, Any]]) -> dict[str, Any]:
     profile: dict[str, Any] = {}
     flags: dict[str, dict[str, bool]] = {}
-    for key, profile_key, value in observed:
-        if value is None:
-            continue
+    for key, profile_key, value in observed:   # null values decide nothing (profile_sources)
         if profile_sources.top_key(profile_key) == NETWORKS:
             role = _network_role(key, profile_key)
             for name in [value] if isinstance(value, str) else value:
