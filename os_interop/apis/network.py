@@ -213,6 +213,31 @@ def nat_network(topo: Topology, nets: list[dict[str, Any]]) -> dict[str, Any] | 
     return nat_destination(topo, nets)
 
 
+def stated_networks(topo: Topology, nets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The networks whose routing a profile states: every candidate the provider owns (its name
+    is the same for every project), every flagged candidate, and the NAT source. A project's own
+    unflagged network is left out: another project has no network of that name, and openstacksdk
+    refuses a configured network it cannot find."""
+    flagged = {n.get("id") for n in (default_interface(topo, nets), nat_destination(topo, nets)) if n}
+    stated = [n for n in nets if owner(n) != topo.project_id or n.get("id") in flagged]
+    source = nat_source(topo, nat_network(topo, nets))
+    return stated + ([source] if source and source not in stated else [])
+
+
+def routes_externally(topo: Topology, network: dict[str, Any], nets: list[dict[str, Any]]) -> bool:
+    """openstacksdk's routes_externally (routes_ipv4_externally follows it): the network's IPv4
+    is global; an external network that is not a candidate carries floating IPs, which route out
+    (openstacksdk's own reading of router:external, kept when the network is named)."""
+    return bool((network.get("router:external") and network not in nets) or routes(topo, network, 4))
+
+
+def ipv6_unreachable(topo: Topology, nets: list[dict[str, Any]]) -> bool:
+    """Candidates have IPv6 but none of it is global (ULA): openstacksdk would still take such an
+    address as public_v6 and interface_ip; only force_ipv4 stops that."""
+    with_v6 = [n for n in nets if routes(topo, n, 6) is not None]
+    return bool(with_v6) and not any(routes(topo, n, 6) for n in with_v6)
+
+
 def port_for_floating_ip(topo: Topology, ports: list[dict[str, Any]]
                          ) -> tuple[dict[str, Any] | None, str]:
     """Which of the server's ports a floating IP can attach to, and why: one with an IPv4

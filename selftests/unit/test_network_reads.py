@@ -272,3 +272,23 @@ def test_no_external_network_means_no_floating_network():
     assert network.floating_network(topo, topo.by_id("a")) == (None, "no external network is visible")
     assert network.boot_network(topo, network.candidates(topo))["name"] == "alpha"
 
+
+
+def test_stated_networks_leave_a_projects_own_unflagged_network_out():
+    two = two_externals()
+    cands = network.candidates(two)
+    assert [n["name"] for n in network.stated_networks(two, cands)] == ["ext-b"]   # the NAT source only
+    assert network.routes_externally(two, two.by_id("b"), cands) is True
+    lime = limestone()
+    cands = network.candidates(lime)
+    assert {n["name"]: network.routes_externally(lime, n, cands) for n in network.stated_networks(lime, cands)} \
+        == {"Private Network (Floating Public)": False, "Public Internet": True}
+
+
+def test_ipv6_that_routes_nowhere_asks_for_force_ipv4():
+    ula = _topo([_net("u", "tenant", shared=True)], [_sub("u", "10.0.0.0/24"), _sub("u", "fd12:3456:789a::/64", 6)])
+    assert network.ipv6_unreachable(ula, network.candidates(ula))
+    split = _topo([_net("s", "split", shared=True)], [_sub("s", "10.0.0.0/24"), _sub("s", "2001:4800:1ae1:18::/64", 6)])
+    assert not network.ipv6_unreachable(split, network.candidates(split))
+    v4only = limestone()
+    assert not network.ipv6_unreachable(v4only, network.candidates(v4only))

@@ -49,18 +49,6 @@ def test_floating_ip_source(cloud, observe):
     observe("floating_ip.nat_source", chosen.get("name") if chosen else None)
 
 
-def _listed(topo, candidates):
-    """The networks whose routing a profile states: every candidate the provider owns (its
-    name is the same for every project), every flagged candidate, and the NAT source. A
-    project's own unflagged network is left out: another project has no network of that name,
-    and openstacksdk refuses a configured network it cannot find."""
-    flagged = {n.get("id") for n in (network.default_interface(topo, candidates),
-                                     network.nat_destination(topo, candidates)) if n}
-    listed = [n for n in candidates if network.owner(n) != topo.project_id or n.get("id") in flagged]
-    source_net = network.nat_source(topo, network.nat_network(topo, candidates))
-    return listed + ([source_net] if source_net else [])
-
-
 def test_public_addressing(cloud, observe):
     if network.extensions(cloud) is None:
         # No neutron: nothing to attach a floating IP through (False), or nova-network, whose
@@ -69,18 +57,13 @@ def test_public_addressing(cloud, observe):
         return
     topo = network.topology(cloud)
     candidates = network.candidates(topo)
-    listed = _listed(topo, candidates)
-    # routes_externally is the IPv4 fact (openstacksdk derives routes_ipv4_externally from it);
-    # an external network named as NAT source carries floating IPs, which route out
-    observe("floating_ip.routes_externally", {network.name_of(n): bool(
-        n.get("router:external") and n not in candidates or network.routes(topo, n, 4)) for n in listed})
+    stated = network.stated_networks(topo, candidates)
+    observe("floating_ip.routes_externally", {
+        network.name_of(n): network.routes_externally(topo, n, candidates) for n in stated})
     observe("floating_ip.routes_ipv6_externally", {
-        network.name_of(n): network.routes(topo, n, 6) for n in listed if network.routes(topo, n, 6) is not None})
-    with_v6 = [n for n in candidates if network.routes(topo, n, 6) is not None]
-    # an IPv6 address nothing routes out (a ULA) becomes openstacksdk's interface_ip unless
-    # force_ipv4 is set; routes_ipv6_externally alone does not change that choice
-    observe("floating_ip.force_ipv4", True if with_v6 and not any(
-        network.routes(topo, n, 6) for n in with_v6) else None)
+        network.name_of(n): network.routes(topo, n, 6) for n in stated if network.routes(topo, n, 6) is not None})
+    # routes_ipv6_externally alone does not change openstacksdk's interface_ip; force_ipv4 does
+    observe("floating_ip.force_ipv4", True if network.ipv6_unreachable(topo, candidates) else None)
     direct = [n for n in candidates if network.routes(topo, n, 4)]
     observe("floating_ip.direct_public", bool(direct))
     natted = [n for n in candidates if network.nat_gateways(topo, n)]
