@@ -4,7 +4,8 @@ Only what the run observed goes in: each observation whose capability maps it to
 `profile_key` (capabilities/*.yaml). A key nobody observed, or observed as null, is left to
 openstacksdk's defaults and discovery. `networks` is composed: one entry per network name,
 sorted, carrying the flag each observation names (default_interface, nat_destination,
-nat_source, routes_externally). The result is checked against the vendor-schema.json of the installed
+nat_source; routes_externally and routes_ipv6_externally as true or false from a
+{name: bool} observation). The result is checked against the vendor-schema.json of the installed
 openstacksdk, so what we emit is what the SDK accepts.
 """
 
@@ -56,8 +57,11 @@ def _compose(observed: list[tuple[str, str, Any]]) -> dict[str, Any]:
     for key, profile_key, value in observed:   # null values decide nothing (profile_sources)
         if profile_sources.top_key(profile_key) == NETWORKS:
             role = _network_role(key, profile_key)
-            for name in [value] if isinstance(value, str) else value:
-                flags.setdefault(name, {})[role] = True
+            # a name or list of names sets the flag; a {name: bool} mapping states it both ways
+            named = value if isinstance(value, dict) else dict.fromkeys(
+                [value] if isinstance(value, str) else value, True)
+            for name, flag in named.items():
+                flags.setdefault(name, {})[role] = bool(flag)
         elif profile_key in profile and profile[profile_key] != value:
             raise RuntimeError(f"internal error: {profile_key} observed as both "
                                f"{profile[profile_key]!r} and {value!r}")

@@ -28,8 +28,9 @@ def run_upload(cloud):
 
 @pytest.fixture
 def run_boot(cloud, request):
-    """The run's one boot attempt: with no network named, or on the advised network. Probes
-    of booting itself use this; probes that need a running server use run_server."""
+    """The run's one boot attempt, with no network named; when nova cannot choose, on a
+    network that can take a floating IP (network.boot_network), so the lifecycle tests that path.
+    Probes of booting itself use this; probes that need a running server use run_server."""
     if cloud.endpoint("compute") is None:
         pytest.skip("no compute service in the catalog")
 
@@ -43,9 +44,11 @@ def run_boot(cloud, request):
             chosen = {"id": uploaded.image_id} if uploaded.active else None
         if chosen is None:
             blocked("no bootable image: the provider lists none and no upload worked")
-        advised = network.advised_network(cloud, network.candidates(cloud)) \
-            if network.extensions(cloud) is not None else None
-        return server_flow.boot(cloud, chosen, advised["id"] if advised else None)
+        fallback = None
+        if network.extensions(cloud) is not None:
+            topo = network.topology(cloud)
+            fallback = network.boot_network(topo, network.candidates(topo))
+        return server_flow.boot(cloud, chosen, fallback["id"] if fallback else None)
     return cloud.remember("server", do_boot)
 
 

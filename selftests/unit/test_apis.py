@@ -53,21 +53,6 @@ def test_network_url_does_not_double_the_version(cloud):
     assert network.url(cloud, "/networks") == "http://n/v2.0/networks"
 
 
-def test_candidates_follow_novas_rule(cloud):
-    cloud.mock.register_uri("GET", "http://n/v2.0/networks", json={"networks": [
-        {"id": "1", "name": "mine", "project_id": "p1", "shared": False},
-        {"id": "2", "name": "shared", "project_id": "other", "shared": True},
-        {"id": "3", "name": "ext", "project_id": "other", "shared": False, "router:external": True},
-        {"id": "4", "name": "theirs", "project_id": "other", "shared": False}]})
-    assert network.by_name(network.candidates(cloud)) == ["mine", "shared"]
-
-
-def test_a_refused_listing_is_a_failure_not_an_empty_list(cloud):
-    cloud.mock.register_uri("GET", "http://n/v2.0/networks", status_code=500, json={})
-    with pytest.raises(AssertionError, match="HTTP 500"):
-        network.candidates(cloud)
-
-
 def _image_root(cloud, versions_listed):
     cloud.mock.register_uri("GET", "http://i/image/", status_code=300, json={"versions": [
         {"id": v, "status": "SUPPORTED", "links": []} for v in versions_listed]})
@@ -150,13 +135,3 @@ def test_the_smallest_flavor_the_image_fits_in(cloud):
     assert smallest_flavor(cloud, min_disk=5)["id"] == "volume"       # disk 0: sized by the image
     assert smallest_flavor(cloud, min_ram=300, min_disk=5)["id"] == "small"
     assert smallest_flavor(cloud, min_ram=4096) is None
-
-
-def test_a_split_stack_network_routes_ipv6_but_not_ipv4_externally(cloud):
-    """OSIC-style: global IPv6 beside private IPv4 still needs a floating IP for IPv4."""
-    net = {"id": "n1", "name": "split"}
-    cloud.mock.register_uri("GET", "http://n/v2.0/subnets", json={"subnets": [
-        {"network_id": "n1", "ip_version": 4, "cidr": "10.0.0.0/24"},
-        {"network_id": "n1", "ip_version": 6, "cidr": "2001:4800:1ae1:18::/64"}]})
-    assert network.routes_externally(cloud, net)
-    assert not network.routes_externally(cloud, net, 4)
