@@ -82,3 +82,17 @@ def test_openstacksdk_flow_with_the_emitted_profile_succeeds_where_declared(flee
             if runs[mode][1]:
                 wrong.append(f"{name} ({mode}): left behind {runs[mode][1]}")
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("name", [p.stem for p in shipped_personalities()])
+def test_the_cloud_layer_lists_with_the_emitted_profile(fleet, personalities, name):
+    """The usual listings work on every personality; security groups wherever the cloud has them."""
+    conn = connect(cloud_entry(fleet.clouds_yaml()["clouds"][name], emitted_profile(fleet, name)), name)
+    try:
+        assert conn.list_images() and conn.list_flavors(get_extra=False)
+        for listing in (conn.list_servers, conn.list_networks, conn.list_floating_ips):
+            assert isinstance(listing(), list)
+        if personalities[name].data.get("expected_client_flow", {}).get("security_group_rule") == "ok":
+            assert "default" in [g["name"] for g in conn.list_security_groups()]
+    finally:
+        conn.close()
