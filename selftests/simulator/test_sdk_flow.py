@@ -25,7 +25,9 @@ PROFILES = Path(__file__).resolve().parents[2] / "vendor-profiles" / "simulated"
 
 
 def emitted_profile(fleet, name: str) -> dict:
-    document = json.loads((PROFILES / f"{name}.json").read_text(encoding="utf-8"))
+    path = PROFILES / f"{name}.json"
+    assert path.exists(), f"no emitted profile {path} (write it with `os-interop demo`)"
+    document = json.loads(path.read_text(encoding="utf-8"))
     return Personality.resolve(document["profile"], fleet.url(name))
 
 
