@@ -15,7 +15,7 @@ from os_interop import __version__, atomic, schemas
 from os_interop.capabilities import Registry
 from os_interop.errors import UserError
 from os_interop.outcomes import OUTCOMES, Observation, TestResult, capability_outcome
-from os_interop.resources import Entry
+from os_interop.journal import Entry
 
 FORMAT = "os-interop-results/1"
 
