@@ -185,3 +185,29 @@ def test_a_second_signal_stops_cleanup_but_results_evidence_and_the_command_rema
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert cloud.state.created() == {}, cloud.state.created()
+
+
+def test_a_signal_to_a_parallel_run_leaves_nothing_on_any_cloud(tmp_path):
+    """With xdist workers, the signal reaches the whole process group, as Ctrl-C in a terminal."""
+    names = ["upstream-default", "citycloud-2018"]
+    with Fleet.start(names) as fleet:
+        path = tmp_path / "clouds.yaml"
+        fleet.write_clouds_yaml(path)
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("OS_")},
+               "OS_CLIENT_CONFIG_FILE": str(path), "PYTHONUNBUFFERED": "1"}
+        proc = subprocess.Popen([sys.executable, "-m", "os_interop.cli", "run", "--cloud", names[0],
+                                 "--cloud", names[1], "--out", str(tmp_path / "out"), "-n", "2"],
+                                env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
+        _wait(proc, lambda: all(any(str(s.get("name", "")).startswith("osi-") for s in
+                                    fleet.state(n).snapshot()["servers"]) for n in names),
+              "a server was booted on both clouds")
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+        assert "Traceback" not in stderr, stderr[-3000:]
+        docs = documents(tmp_path / "out")
+        assert sorted(docs) == sorted(names)
+        for name in names:
+            assert docs[name]["run"]["interrupted"] is True
+            assert docs[name]["resources"]["leaked"] == 0, docs[name]["resources"]["items"]
+            assert fleet.state(name).created() == {}, (name, fleet.state(name).created())

@@ -299,3 +299,24 @@ def test_a_declined_create_made_nothing(mocked):
     assert server_id is None and response.status_code == 409
     assert cloud.resources.entries[0].state == "deleted"
     assert cleanup(cloud.resources.entries, cloud.raw_requester()) == [] and not _deletes(m)
+
+
+def test_a_lost_delete_answer_is_checked_over_http_and_is_not_a_leak(mocked):
+    cloud, m = mocked
+    entry = cloud.resources.intend("secgroup", journal.by_name(f"{NETWORK}/v2.0/security-groups?name={{name}}"),
+                                   f"{NETWORK}/v2.0/security-groups/{{id}}")
+    entry.created("g1")
+    m.delete(f"{NETWORK}/v2.0/security-groups/g1", exc=requests.exceptions.ConnectionError("reset"))
+    m.get(f"{NETWORK}/v2.0/security-groups/g1", status_code=404)
+    assert cleanup(cloud.resources.entries, cloud.raw_requester(), FakeClock()) == []
+    assert entry.state == "deleted" and len(_deletes(m)) == 1     # proved by the 404, not re-sent
+
+
+def test_a_lost_delete_answer_of_a_delete_that_did_not_happen_is_sent_again(mocked):
+    cloud, m = mocked
+    entry = cloud.resources.intend("image", None, "http://glance/v2/images/{id}")
+    entry.created("i1")
+    m.delete("http://glance/v2/images/i1", [{"status_code": 503}, {"status_code": 204}])
+    m.get("http://glance/v2/images/i1", [{"status_code": 200, "json": {}}, {"status_code": 404}])
+    assert cleanup(cloud.resources.entries, cloud.raw_requester(), FakeClock()) == []
+    assert len(_deletes(m)) == 2
