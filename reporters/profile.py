@@ -17,12 +17,13 @@ from typing import Any
 
 import jsonschema
 
+from os_interop import profile_sources
 from reporters.profile_diff import Difference, diff, load_published, render_diff
 
 __all__ = ["build", "well_known", "vendor_schema", "Difference", "diff", "load_published",
            "render_diff"]
 
-NETWORKS = "networks"
+NETWORKS = profile_sources.NETWORKS
 
 
 @lru_cache(maxsize=1)
@@ -33,17 +34,9 @@ def vendor_schema() -> dict[str, Any]:
 
 
 def _observed(document: dict) -> list[tuple[str, str, Any]]:
-    """(observation key, profile key, value) for every observation that feeds the profile."""
-    values = document["observations"]
-    found: dict[str, tuple[str, str, Any]] = {}
-    for cap in document["capabilities"]:
-        if cap["outcome"] == "error":   # an error is never a profile key (answers.py)
-            continue
-        for obs in cap["observations"]:
-            key = obs["key"]
-            if "profile_key" in obs and key not in found:
-                found[key] = (key, obs["profile_key"], values.get(key, obs["value"]))
-    return list(found.values())
+    """(observation key, profile key, value) for every observation that feeds the profile;
+    observations of errored capabilities never do (os_interop/profile_sources.py)."""
+    return profile_sources.deciding(document["capabilities"], document["observations"])
 
 
 def _network_role(observation_key: str, profile_key: str) -> str:
@@ -60,10 +53,8 @@ def _networks(flags: dict[str, dict[str, bool]]) -> list[dict[str, Any]]:
 def _compose(observed: list[tuple[str, str, Any]]) -> dict[str, Any]:
     profile: dict[str, Any] = {}
     flags: dict[str, dict[str, bool]] = {}
-    for key, profile_key, value in observed:
-        if value is None:
-            continue
-        if profile_key.split("[")[0].split(".")[0] == NETWORKS:
+    for key, profile_key, value in observed:   # null values decide nothing (profile_sources)
+        if profile_sources.top_key(profile_key) == NETWORKS:
             role = _network_role(key, profile_key)
             for name in [value] if isinstance(value, str) else value:
                 flags.setdefault(name, {})[role] = True

@@ -63,6 +63,8 @@ def mocked(tmp_path):
                      "image": "http://glance"}
         cloud.endpoint = lambda service, interface=None: endpoints.get(service)
         cloud.resources = Journal(tmp_path / "journal-main.jsonl", "run1", cloud.raw_requester(), 1.0)
+        m.get("http://nova/", json={"versions": [    # what the server flow reads before a boot
+            {"id": "v2.1", "status": "CURRENT", "version": "2.90", "min_version": "2.1"}]})
         yield cloud, m
 
 
