@@ -72,7 +72,7 @@ def build(registry: Registry, cloud: dict[str, Any], run: dict[str, Any],
         "resources": {
             "created": sum(1 for e in resources if e.id or e.state in ("created", "leaked")),
             "deleted": sum(1 for e in resources if e.state == "deleted" and e.id),
-            "leaked": sum(1 for e in resources if e.state in ("leaked", "created")),
+            "leaked": sum(1 for e in resources if e.state in ("leaked", "created", "intended")),
             "items": items,
         },
     }
