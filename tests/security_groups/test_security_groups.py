@@ -3,6 +3,7 @@ and that a rule can be added and removed."""
 
 import pytest
 
+from os_interop import answers, journal
 from os_interop.apis import compute, network
 from os_interop.apis import security_groups as sg
 
@@ -72,13 +73,14 @@ def test_rule_template(cloud, observe):
 def test_new_group_rules(cloud, observe):
     if source(cloud) != "neutron":
         pytest.skip(f"creating groups is probed on neutron only (source: {source(cloud)})")
-    entry = cloud.resources.intend("secgroup", find_url=network.url(cloud, "/security-groups?name={name}"),
-                                   delete_template=network.url(cloud, "/security-groups/{id}"))
-    created = cloud.post(network.url(cloud, "/security-groups"), json={"security_group": {
-        "name": entry.name, "description": f"os-interop run {cloud.run_id}"}})
-    assert created.status_code == 201, f"creating a security group answered HTTP {created.status_code}"
-    group = cloud.json(created)["security_group"]
-    entry.created(group["id"], network.url(cloud, f"/security-groups/{group['id']}"))
+    entry = cloud.resources.intend("secgroup", journal.by_name(network.url(cloud, "/security-groups?name={name}")),
+                                   network.url(cloud, "/security-groups/{id}"))   # its rules go with it
+    created = cloud.resources.create(entry, lambda: cloud.answer(
+        "POST", network.url(cloud, "/security-groups"), {201: answers.JSON, **journal.DECLINED},
+        json={"security_group": {"name": entry.name, "description": f"os-interop run {cloud.run_id}"}}),
+        id_of=lambda a: answers.field(a, "security_group", "id"), refused=lambda a: a.status != 201)
+    assert created.status == 201, f"creating a security group answered HTTP {created.status}"
+    group = created.body["security_group"]
     ingress, egress = sg.split(group.get("security_group_rules", []), group["id"])
     observe("security_group.new_group_ingress", ingress)
     observe("security_group.new_group_egress", egress)
