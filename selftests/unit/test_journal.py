@@ -56,7 +56,7 @@ def mocked(tmp_path):
         cloud.session = ks_session.Session()
         recorder = EvidenceRecorder(tmp_path / "evidence.jsonl", "t", Redactor())
         recorder.attach(cloud.session.session)
-        cloud.conn = SimpleNamespace(recorder=recorder, connection=SimpleNamespace(
+        cloud.conn = SimpleNamespace(recorder=recorder, project_id="proj1", connection=SimpleNamespace(
             config=SimpleNamespace(config={})))
         cloud.name, cloud.run_id, cloud.memo = "mock", "run1", {}
         endpoints = {"compute": COMPUTE, "network": NETWORK, "object-store": SWIFT,
@@ -232,7 +232,12 @@ def test_a_reset_after_post_floatingips_is_found_by_description(mocked):
     cloud, m = mocked
     probes = _probe_module("tests/floating_ip/test_floating_ip.py")
     name = "osi-run1-floatingip"
-    port = {"id": "p1", "fixed_ips": [{"ip_address": "10.0.0.5", "subnet_id": "sn1"}]}
+    port = {"id": "p1", "network_id": "net1", "fixed_ips": [{"ip_address": "10.0.0.5", "subnet_id": "sn1"}]}
+    m.get(f"{NETWORK}/v2.0/extensions", json={"extensions": [{"alias": "router"}, {"alias": "external-net"}]})
+    m.get(f"{NETWORK}/v2.0/networks", json={"networks": [
+        {"id": "net1", "name": "private"}, {"id": "ext", "name": "public", "router:external": True}]})
+    m.get(f"{NETWORK}/v2.0/subnets", json={"subnets": [
+        {"id": "sn1", "network_id": "net1", "cidr": "10.0.0.0/24", "ip_version": 4, "gateway_ip": "10.0.0.1"}]})
     m.get(f"{NETWORK}/v2.0/ports?device_id=srv", json={"ports": [port]})
     m.get(f"{NETWORK}/v2.0/ports?device_owner=network:router_interface",
           json={"ports": [{"device_id": "r1", "fixed_ips": [{"subnet_id": "sn1"}]}]})
