@@ -193,15 +193,18 @@ def test_a_signal_to_a_parallel_run_leaves_nothing_on_any_cloud(tmp_path):
     with Fleet.start(names) as fleet:
         path = tmp_path / "clouds.yaml"
         fleet.write_clouds_yaml(path)
+        # each run is parked in its first server poll (an idempotent GET), so that both clouds
+        # have a server at the moment of the signal however loaded the machine is
+        holds = [Hold(fleet.clouds[n], "GET", r"/servers/[0-9a-f-]{36}$", 20) for n in names]
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("OS_")},
                "OS_CLIENT_CONFIG_FILE": str(path), "PYTHONUNBUFFERED": "1"}
         proc = subprocess.Popen([sys.executable, "-m", "os_interop.cli", "run", "--cloud", names[0],
                                  "--cloud", names[1], "--out", str(tmp_path / "out"), "-n", "2"],
                                 env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True)
-        _wait(proc, lambda: all(any(str(s.get("name", "")).startswith("osi-") for s in
-                                    fleet.state(n).snapshot()["servers"]) for n in names),
-              "a server was booted on both clouds")
+        _wait(proc, lambda: all(h.arrived.is_set() for h in holds) and all(
+            any(str(s.get("name", "")).startswith("osi-") for s in fleet.state(n).snapshot()["servers"])
+            for n in names), "a server was booted on both clouds", timeout=120)
         os.killpg(proc.pid, signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=120)
         assert "Traceback" not in stderr, stderr[-3000:]
