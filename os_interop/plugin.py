@@ -144,8 +144,10 @@ def cloud(request: pytest.FixtureRequest, osi_cloud_name: str) -> Iterator[Cloud
     try:
         ctx = state.cloud(osi_cloud_name)
     except CloudUnavailable as exc:
-        request.node.user_properties.append((PROP, {"cloud_error": str(exc)}))
+        request.node.user_properties.append((PROP, {"cloud_error": str(exc), "cloud_error_kind": exc.kind}))
         pytest.fail(str(exc), pytrace=False)
+    while ctx.conn.warnings:      # told once, by the first probe on this cloud
+        request.node.user_properties.append((PROP, {"cloud_warning": ctx.conn.warnings.pop(0)}))
     ctx.conn.recorder.begin_test(parse_nodeid(request.node.nodeid)[0])
     yield ctx
     ctx.conn.recorder.begin_test(None)
