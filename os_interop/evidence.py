@@ -98,9 +98,9 @@ class EvidenceRecorder:
                 return send(prepared, **kwargs)
             except requests.exceptions.RequestException as exc:
                 self.redactor.add(prepared.headers.get("X-Auth-Token"))
-                exc.osi_evidence_id = self.record_failure(  # type: ignore[attr-defined]
+                exc.osi_evidence_id = self._write(self._failure(  # type: ignore[attr-defined]
                     prepared.method or "?", prepared.url or "", exc,
-                    elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
+                    round((time.perf_counter() - started) * 1000, 1)))
                 raise
         session.send = recorded_send  # type: ignore[method-assign]
 
@@ -136,18 +136,20 @@ class EvidenceRecorder:
 
         Each try is recorded as it fails; asked again about the exception keystoneauth
         raised for it, the recorder names that try's record instead of writing another."""
-        cause: BaseException | None = exc
-        while cause is not None:
+        # keystoneauth raises its own exception while handling the try's (its __context__)
+        for cause in (exc, exc.__cause__ or exc.__context__):
             known = getattr(cause, "osi_evidence_id", None)
             if known:
                 self.note_used(known)
                 return known
-            cause = cause.__cause__ or cause.__context__
+        return self._write(self._failure(method, url, exc, elapsed_ms))
+
+    def _failure(self, method: str, url: str, exc: Exception, elapsed_ms: float | None) -> dict[str, Any]:
         record = {"method": method, "url": self.redactor.text(url), "status": None,
                   "error": self.redactor.text(f"{exc.__class__.__name__}: {exc}")[:300]}
         if elapsed_ms is not None:
             record["elapsed_ms"] = elapsed_ms
-        return self._write(record)
+        return record
 
     def _write(self, record: dict[str, Any]) -> str:
         tried = self.try_info()

@@ -7,6 +7,7 @@ quietly test nothing, so the file it would read is parsed here first.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 import yaml
@@ -100,6 +101,12 @@ def region(name: str, config: loader.OpenStackConfig | None = None):
         missing = ", ".join(o.dest for o in exc.options)
         raise UserError(f"cloud {name!r}: its auth section lacks {missing} (required by auth_type "
                         f"{_auth_type(config, name)!r}); add it to its clouds.yaml entry") from None
+    except TypeError as exc:        # a plugin constructed without an argument it requires
+        missing = re.findall(r"'(\w+)'", str(exc).partition("argument")[2])
+        if "__init__" not in str(exc) or not missing:
+            raise
+        raise UserError(f"cloud {name!r}: its auth section lacks {', '.join(missing)} (required by "
+                        f"auth_type {_auth_type(config, name)!r}); add it to its clouds.yaml entry") from None
     except (sdk_exceptions.ConfigException, ks.AuthPluginException) as exc:
         raise UserError(f"cloud {name!r}: {str(exc).rstrip('.')}; fix its clouds.yaml entry") from None
     _check_user(name, cloud)
