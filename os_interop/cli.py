@@ -86,13 +86,14 @@ def _cleanup(args: argparse.Namespace) -> int:
 
 
 def workers(text: str) -> int:
-    """-n: a whole number of parallel workers, at least 1."""
+    """-n: a whole number of parallel workers; 0 (as in pytest-xdist) runs in this process."""
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"needs a whole number of workers, at least 1, not {text!r}")
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"needs a whole number of workers (0 runs in this process), not {text!r}")
     return value
 
 
@@ -118,7 +119,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--group", action="append", default=[], metavar="G", help=f"only these pain points: {', '.join(GROUPS)}")
     r.add_argument("-k", metavar="EXPR", help="pytest -k expression over probe names")
     r.add_argument("--read-only", action="store_true", help="only probes that create nothing")
-    r.add_argument("-n", type=workers, metavar="WORKERS", help="parallel workers (default: one per cloud, at most 4)")
+    r.add_argument("-n", type=workers, metavar="WORKERS", help="parallel workers (default: one per cloud, at most 4; 0: in this process)")
     r.add_argument("--junitxml", metavar="PATH", help="also write a JUnit XML report")
     r.set_defaults(func=_run)
 
