@@ -190,6 +190,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         if call.excinfo is not None and call.excinfo.errisinstance(Blocked):
             meta["kind"] = BLOCKED    # a prerequisite failed: not ok for a required capability
     report.user_properties = list(report.user_properties) + [(PROP, meta)]
+    _scrub_report(item, report)
+
+
+def _scrub_report(item: pytest.Item, report: pytest.TestReport) -> None:
+    """Tracebacks and captured output go to junit and the terminal: no token the run learned."""
+    if report.longrepr is not None and not isinstance(report.longrepr, tuple):
+        text = str(report.longrepr)
+        if _redacted(item, text) != text:
+            report.longrepr = _redacted(item, text)
+    report.sections = [(title, _redacted(item, content)) for title, content in report.sections]
 
 
 def _first_line(text: str) -> str:
