@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
+from urllib.parse import urlsplit
 
 import requests
+from keystoneauth1 import exceptions as ks
 
 MAX_TRIES = 3
 BUDGET = 30.0            # seconds from the first try's start within which a retry may start
@@ -63,6 +66,18 @@ class RetryPolicy:
 
     def __init__(self) -> None:
         self._local = threading.local()
+        self._unreachable: dict[str, Exception] | None = None
+
+    @contextmanager
+    def failing_fast(self) -> Iterator[None]:
+        """While authenticating: a host that stayed unreachable through one request's tries
+        is not tried again by the next (keystoneauth follows a failed discovery with the
+        token request to the same host), so a dead auth_url costs one bounded request."""
+        self._unreachable = {}
+        try:
+            yield
+        finally:
+            self._unreachable = None
 
     def current(self) -> Attempt | None:
         return getattr(self._local, "attempt", None)
@@ -78,6 +93,9 @@ class RetryPolicy:
             if self.current() is not None or not (
                     method.upper() in SAFE_METHODS or is_authentication(method, url, kwargs)):
                 return request(url, method, **kwargs)
+            host = urlsplit(url).netloc
+            if self._unreachable is not None and host in self._unreachable:
+                raise self._unreachable[host]
             attempt = Attempt(method.upper(), url, kwargs.get("timeout") or ks_session.timeout)
             kwargs.setdefault("connect_retries", MAX_TRIES - 1)
             kwargs.setdefault("status_code_retries", MAX_TRIES - 1)
@@ -86,6 +104,10 @@ class RetryPolicy:
             self._local.attempt = attempt
             try:
                 return request(url, method, **kwargs)
+            except ks.ConnectionError as exc:
+                if self._unreachable is not None and not isinstance(exc, ks.SSLError):
+                    self._unreachable[host] = exc
+                raise
             finally:
                 self._local.attempt = None
 

@@ -30,10 +30,10 @@ def _secrets_in(config: dict) -> list[str]:
             if any(word in k.lower() for word in ("password", "secret", "token", "passcode"))]
 
 
-def _how_it_failed(exc: Exception) -> str:
-    """The wire-level fault in a connection error, in words."""
-    text = str(exc).lower()
-    if isinstance(exc, (ks.ConnectTimeout, ks.RequestTimeout)) or "timed out" in text:
+def _how_it_failed(exc: Exception, last: dict | None) -> str:
+    """The wire-level fault, in words: from the exception, or the last try's evidence record."""
+    text = f"{exc.__class__.__name__} {exc} {(last or {}).get('error') or ''}".lower()
+    if isinstance(exc, (ks.ConnectTimeout, ks.RequestTimeout)) or "timed out" in text or "timeout" in text:
         return "timed out"
     if "refused" in text:
         return "refused the connection"
@@ -65,10 +65,11 @@ def explain(name: str, auth_url: str | None, exc: Exception, redactor: Redactor 
     elif isinstance(exc, ks.SSLError):
         msg = (f"cloud {name!r}: TLS verification failed for {where}: set 'cacert' "
                "(or 'verify: false' for a test cloud) in clouds.yaml")
-    elif isinstance(exc, (ks.ConnectionError, ks.RequestTimeout)):
+    elif isinstance(exc, (ks.ConnectionError, ks.RequestTimeout)) or (
+            last is not None and answered is None and last.get("error")):
         fix = CloudUnavailable
         url = (last or {}).get("url") or where
-        how = _how_it_failed(exc)
+        how = _how_it_failed(exc, last)
         if how == "timed out":
             msg = (f"cloud {name!r}: {url} timed out after {timeout or REQUEST_TIMEOUT:g} s without "
                    f"an answer{_tries(last)}: check the URL and your network, or retry later "
@@ -79,9 +80,6 @@ def explain(name: str, auth_url: str | None, exc: Exception, redactor: Redactor 
         fix = CloudUnavailable
         msg = (f"cloud {name!r}: HTTP {answered} from {last['method']} {last['url']}{_tries(last)}: "
                "the cloud is failing; retry later")
-    elif last is not None and answered is None and last.get("error"):
-        fix = CloudUnavailable
-        msg = f"cloud {name!r}: {last['method']} {last['url']} got no answer{_tries(last)}: {last['error']}"
     elif isinstance(exc, ks.DiscoveryFailure):
         seen = f" (last answer: HTTP {answered} from {last['url']})" if last and answered else ""
         msg = (f"cloud {name!r}: no identity API answered at {where}{seen}: "
@@ -126,7 +124,8 @@ class CloudConnection:
 
     def authenticate(self) -> None:
         try:
-            token = self.session.get_token()
+            with self.retries.failing_fast():
+                token = self.session.get_token()
         except (ks.ClientException, openstack.exceptions.SDKException) as exc:
             raise explain(self.name, self.target.auth_url, exc, self.redactor,
                           self.recorder.last, self.session.timeout) from None

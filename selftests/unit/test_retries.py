@@ -167,3 +167,16 @@ def test_why_authentication_failed_is_one_line_with_whose_to_fix(tmp_path, monke
     assert type(caught.value) is kind and words in str(caught.value), str(caught.value)
     assert "\n" not in str(caught.value) and "secret-pw" not in str(caught.value)
     assert caught.value.exit_code == (2 if kind is CloudMisconfigured else 1)
+
+
+def test_an_auth_url_that_stays_unreachable_costs_one_bounded_request(tmp_path, monkeypatch):
+    """keystoneauth follows a failed discovery with the token request to the same host; while
+    authenticating, that host is not tried again."""
+    from os_interop.session import CloudConnection
+    _cloud(tmp_path, monkeypatch)
+    with requests_mock.Mocker() as mock, pytest.raises(CloudUnavailable) as caught:
+        mock.get(IDENTITY + "/v3", exc=requests.exceptions.ConnectionError("Connection refused"))
+        token = mock.post(IDENTITY + "/v3/auth/tokens", **_token(["member"]))
+        CloudConnection("c", tmp_path / "e.jsonl", "w")
+    assert token.call_count == 0 and mock.call_count == 3
+    assert "refused the connection (3 tries)" in str(caught.value)
