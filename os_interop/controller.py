@@ -57,7 +57,8 @@ class ReportCollector:
         if "cloud_error" in meta:
             state.cloud_errors[cloud] = meta["cloud_error"]
             state.cloud_error_kinds[cloud] = meta.get("cloud_error_kind", "unreachable")
-        if "cloud_warning" in meta:
+        if "cloud_warning" in meta and meta["cloud_warning"] not in state.cloud_warnings:
+            state.cloud_warnings.add(meta["cloud_warning"])    # each phase's report repeats it
             print(f"os-interop: warning: {meta['cloud_warning']}", file=sys.stderr, flush=True)
         result = state.tests.setdefault(cloud, {}).setdefault(test, TestResult(test))
         for o in observations:

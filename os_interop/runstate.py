@@ -40,6 +40,7 @@ class RunState:
         self.observations: dict[str, dict[str, Observation]] = {}
         self.cloud_errors: dict[str, str] = {}
         self.cloud_error_kinds: dict[str, str] = {}     # errors.CloudUnavailable.kind
+        self.cloud_warnings: set[str] = set()           # told once (admin role)
         self.collection_errors: list[str] = []
         self.expected: dict[str, set[str]] = {}
         self.progress = Progress(enabled=config.option.osi_progress)

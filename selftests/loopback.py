@@ -63,7 +63,9 @@ class HTTP:
     """Answers each request with `respond(method, path, body) -> (status, headers, body)`,
     or None to forward it to `upstream` (scheme://host:port)."""
 
-    def __init__(self, respond: Callable[[str, str, bytes], Answer | None], upstream: str | None = None):
+    def __init__(self, respond: Callable[[str, str, bytes], Answer | None], upstream: str | None = None,
+                 rewrite: Callable[[bytes], bytes] | None = None):
+        """`rewrite` changes the bodies forwarded from upstream (links, roles)."""
         self.seen: list[tuple[str, str, int]] = []
         outer = self
 
@@ -82,7 +84,8 @@ class HTTP:
                     got = requests.request(self.command, upstream + self.path, data=body or None,
                                            headers=headers, allow_redirects=False, timeout=10)
                     answer = (got.status_code, {k: v for k, v in got.headers.items() if k.lower() not in (
-                        "content-length", "transfer-encoding", "connection", "content-encoding")}, got.content)
+                        "content-length", "transfer-encoding", "connection", "content-encoding")},
+                        rewrite(got.content) if rewrite else got.content)
                 status, headers, payload = answer
                 outer.seen.append((self.command, self.path, status))
                 self.send_response(status)

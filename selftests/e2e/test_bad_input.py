@@ -293,3 +293,31 @@ def test_an_invalid_worker_count_is_one_line(value):
     line = one_clear_line(done)
     assert len([l for l in done.stderr.splitlines() if l.strip()]) == 1
     assert "-n" in line and repr(value) in line
+
+
+def test_admin_credentials_bring_one_warning_line_and_the_run_goes_on(fleet, tmp_path):
+    upstream = fleet.clouds_yaml()["clouds"]["upstream-default"]["auth"]["auth_url"]
+    base = "/".join(upstream.split("/", 3)[:3])
+    holder = {}
+    # identity through a proxy whose links point back at itself and whose tokens say admin
+    proxy = loopback.HTTP(lambda m, p, b: None, upstream=base, rewrite=lambda body: body.replace(
+        base.encode(), holder["url"].encode()).replace(b'"member"', b'"admin"'))
+    holder["url"] = proxy.url
+    try:
+        path = _with_extra_clouds(fleet, tmp_path, {"as-admin": _entry(fleet, upstream.replace(base, proxy.url))})
+        out = tmp_path / "o"
+        done = cli("run", "--cloud", "as-admin", "--read-only", "--out", str(out), "-k", "identity",
+                   env={"OS_CLIENT_CONFIG_FILE": str(path)}, timeout=120)
+        assert done.returncode == 0, (done.stdout[-1500:], done.stderr[-1500:])
+        warnings = [l for l in done.stderr.splitlines() if l.startswith("os-interop: warning")]
+        assert len(warnings) == 1 and "'as-admin'" in warnings[0] and "admin role" in warnings[0]
+        assert "differ from what a member sees" in warnings[0]
+        assert any(p.endswith("/tokens") for _, p, _ in proxy.seen)
+    finally:
+        proxy.close()
+
+
+def test_a_member_gets_no_admin_warning(fleet, tmp_path):
+    done = cli("run", "--cloud", "upstream-default", "--read-only", "--out", str(tmp_path / "o"), "-k", "identity",
+               env={"OS_CLIENT_CONFIG_FILE": str(fleet.clouds_yaml_path)})
+    assert done.returncode == 0 and "warning" not in done.stderr, done.stderr[-1500:]
