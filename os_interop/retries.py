@@ -37,7 +37,6 @@ class Attempt:
 
     method: str
     url: str
-    timeout: float | None
     started: float = field(default_factory=time.monotonic)
     tries: int = 0
     codes: list[int] = field(default_factory=lambda: list(RETRIABLE_STATUS))
@@ -96,7 +95,7 @@ class RetryPolicy:
             host = urlsplit(url).netloc
             if self._unreachable is not None and host in self._unreachable:
                 raise self._unreachable[host]
-            attempt = Attempt(method.upper(), url, kwargs.get("timeout") or ks_session.timeout)
+            attempt = Attempt(method.upper(), url)
             kwargs.setdefault("connect_retries", MAX_TRIES - 1)
             kwargs.setdefault("status_code_retries", MAX_TRIES - 1)
             kwargs.setdefault("connect_retry_delay", CONNECT_DELAY)
