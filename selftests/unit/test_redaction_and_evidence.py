@@ -146,3 +146,20 @@ def test_elapsed_runs_to_the_full_body_not_the_headers(tmp_path):
     assert response.elapsed.total_seconds() < 0.3       # requests' own figure stops at the headers
     assert record["elapsed_ms"] >= 400 and record["response_body"] == {}
 
+
+
+def test_a_probe_report_keeps_no_learned_token_in_its_traceback_or_captured_output():
+    """What junit and the terminal get from a report (longrepr, sections) is scrubbed too."""
+    from types import SimpleNamespace
+
+    from os_interop import plugin
+    from os_interop.cloud import CloudUnderTest
+
+    ctx = object.__new__(CloudUnderTest)
+    ctx.conn = SimpleNamespace(redactor=Redactor([TOKEN]))
+    item = SimpleNamespace(config=SimpleNamespace(stash={plugin._STATE: SimpleNamespace(connections={"c": ctx})}))
+    report = SimpleNamespace(longrepr=f"E   AssertionError: got {{'token': '{TOKEN}'}}",
+                             sections=[("Captured stdout call", f"echo {TOKEN}"), ("log", "clean")])
+    plugin._scrub_report(item, report)
+    assert TOKEN not in report.longrepr + "".join(c for _, c in report.sections)
+    assert report.sections[1] == ("log", "clean") and MASK in report.longrepr
