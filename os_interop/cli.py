@@ -23,6 +23,7 @@ def _run(args: argparse.Namespace) -> int:
             raise UserError(f"unknown group {group!r}; groups: {', '.join(GROUPS)}")
     capabilities.load()    # a broken capability file is reported before anything runs
     names = targets.resolve_names(args.cloud, args.all_clouds)
+    targets.check(names)   # every entry complete, before any cloud is touched
     outcome = run(RunRequest(clouds=names, out=Path(args.out), groups=args.group,
                              keyword=args.k, read_only=args.read_only, workers=args.n,
                              junitxml=args.junitxml))
@@ -84,8 +85,27 @@ def _cleanup(args: argparse.Namespace) -> int:
     return clean(args.cloud, Path(args.out), args.run, args.dry_run)
 
 
+def workers(text: str) -> int:
+    """-n: a whole number of parallel workers; 0 (as in pytest-xdist) runs in this process."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"needs a whole number of workers (0 runs in this process), not {text!r}")
+    return value
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse prints the usage block before its error; a user error here is one line."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"os-interop: error: {message} (see `{self.prog} --help`)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="os-interop", description=(
+    p = OneLineParser(prog="os-interop", description=(
         "OpenStack interoperability conformance: probe clouds for the quirks a multi-cloud "
         "client must know, with evidence; report divergences; emit openstacksdk vendor profiles."))
     p.add_argument("--version", action="version", version=f"os-interop {__version__}")
@@ -99,7 +119,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--group", action="append", default=[], metavar="G", help=f"only these pain points: {', '.join(GROUPS)}")
     r.add_argument("-k", metavar="EXPR", help="pytest -k expression over probe names")
     r.add_argument("--read-only", action="store_true", help="only probes that create nothing")
-    r.add_argument("-n", type=int, metavar="WORKERS", help="parallel workers (default: one per cloud, at most 4)")
+    r.add_argument("-n", type=workers, metavar="WORKERS", help="parallel workers (default: one per cloud, at most 4; 0: in this process)")
     r.add_argument("--junitxml", metavar="PATH", help="also write a JUnit XML report")
     r.set_defaults(func=_run)
 
@@ -107,7 +127,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="osi-demo", metavar="DIR", help="where results, report and profiles go")
     d.add_argument("--personality", action="append", default=[], metavar="NAME",
                    help="only these shipped personalities (default: all)")
-    d.add_argument("-n", type=int, metavar="WORKERS", help="parallel workers (default 4)")
+    d.add_argument("-n", type=workers, metavar="WORKERS", help="parallel workers (default 4)")
     d.set_defaults(func=_demo)
 
     c = sub.add_parser("capabilities", help="list the capability definitions")

@@ -57,6 +57,10 @@ class ReportCollector:
         state, cloud, test = self.state, meta["cloud"], meta["test"]
         if "cloud_error" in meta:
             state.cloud_errors[cloud] = meta["cloud_error"]
+            state.cloud_error_kinds[cloud] = meta.get("cloud_error_kind", "unreachable")
+        if "cloud_warning" in meta and meta["cloud_warning"] not in state.cloud_warnings:
+            state.cloud_warnings.add(meta["cloud_warning"])    # each phase's report repeats it
+            print(f"os-interop: warning: {meta['cloud_warning']}", file=sys.stderr, flush=True)
         result = state.tests.setdefault(cloud, {}).setdefault(test, TestResult(test))
         for o in observations:
             state.observations.setdefault(cloud, {})[o["key"]] = Observation(**o)
@@ -115,6 +119,8 @@ def write_cloud_results(state: RunState, name: str, interrupted: bool) -> Path:
            "finished": results.iso(time.time()), "selection": selection, "requests": requests,
            "interrupted": interrupted and not state.collection_errors,
            "error": state.cloud_errors.get(name) or "; ".join(state.collection_errors) or None}
+    if name in state.cloud_errors:
+        run["error_kind"] = state.cloud_error_kinds[name]
     document = results.build(state.registry, described, run, state.tests.get(name, {}),
                              state.observations.get(name, {}), entries)
     return results.write(cloud_dir, document)

@@ -1,4 +1,8 @@
-"""Errors a user can fix. They print as one line and exit 2, never as a traceback."""
+"""Errors a user can fix, and clouds that could not be tested. Both print as one line.
+
+Exit codes (README): 2 for what the user must fix (arguments, clouds.yaml, credentials);
+1 for a cloud that stayed unreachable or broken after retries — nothing to fix locally.
+"""
 
 
 class UserError(Exception):
@@ -11,4 +15,14 @@ class UserError(Exception):
 
 
 class CloudUnavailable(UserError):
-    """A cloud could not be reached or refused our credentials; other clouds go on."""
+    """A cloud could not be tested: refused, timed out, answered 5xx; other clouds go on."""
+
+    exit_code = 1
+    kind = "unreachable"
+
+
+class CloudMisconfigured(CloudUnavailable):
+    """A cloud refused the configuration (credentials, TLS, region): the user must fix it."""
+
+    exit_code = 2
+    kind = "configuration"

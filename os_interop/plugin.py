@@ -159,8 +159,10 @@ def cloud(request: pytest.FixtureRequest, osi_cloud_name: str) -> Iterator[Cloud
     try:
         ctx = state.cloud(osi_cloud_name)
     except CloudUnavailable as exc:
-        request.node.user_properties.append((PROP, {"cloud_error": str(exc)}))
+        request.node.user_properties.append((PROP, {"cloud_error": str(exc), "cloud_error_kind": exc.kind}))
         pytest.fail(str(exc), pytrace=False)
+    while ctx.conn.warnings:      # told once, by the first probe on this cloud
+        request.node.user_properties.append((PROP, {"cloud_warning": ctx.conn.warnings.pop(0)}))
     ctx.conn.recorder.begin_test(parse_nodeid(request.node.nodeid)[0])
     yield ctx
     ctx.conn.recorder.begin_test(None)
@@ -203,6 +205,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         if call.excinfo is not None and call.excinfo.errisinstance(Blocked):
             meta["kind"] = BLOCKED    # a prerequisite failed: not ok for a required capability
     report.user_properties = list(report.user_properties) + [(PROP, meta)]
+    _scrub_report(item, report)
+
+
+def _scrub_report(item: pytest.Item, report: pytest.TestReport) -> None:
+    """Tracebacks and captured output go to junit and the terminal: no token the run learned."""
+    if report.longrepr is not None and not isinstance(report.longrepr, tuple):
+        text = str(report.longrepr)
+        if _redacted(item, text) != text:
+            report.longrepr = _redacted(item, text)
+    report.sections = [(title, _redacted(item, content)) for title, content in report.sections]
 
 
 def _first_line(text: str) -> str:

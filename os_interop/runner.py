@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from os_interop import results, suite
+from os_interop.errors import UserError
 from os_interop.journal import new_run_id
 
 
@@ -61,14 +63,38 @@ def pytest_args(req: RunRequest, run_id: str) -> list[str]:
     return args + req.extra
 
 
+def _selection(req: RunRequest) -> str:
+    parts = [f"-k {req.keyword!r}"] if req.keyword else []
+    parts += [f"--group {g}" for g in req.groups] + (["--read-only"] if req.read_only else [])
+    return " ".join(parts)
+
+
+def check_out(out: Path) -> None:
+    """The results directory is usable, checked before any cloud is touched: finding out after
+    the run would lose its results."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file, not a directory; name a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".osi-write-check-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"--out {out} cannot be written ({exc.strerror or exc}); "
+                        "name a directory you can write") from None
+
+
 def run(req: RunRequest) -> RunOutcome:
     """Run the suite; exit 0 only when no required capability failed or errored."""
     run_id = new_run_id()
-    req.out.mkdir(parents=True, exist_ok=True)
+    check_out(req.out)
     print(f"os-interop run {run_id}: {', '.join(req.clouds)} -> {req.out}", flush=True)
     code = pytest.main(pytest_args(req, run_id))
     if code == pytest.ExitCode.USAGE_ERROR:
         return RunOutcome(2, [], [])
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED and (req.keyword or req.groups or req.read_only):
+        raise UserError(f"{_selection(req)} select no probe: `os-interop capabilities` lists the groups "
+                        "and, per capability, its probes (`--format json` shows their names)")
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
         print(f"os-interop: pytest could not run the probes (exit {int(code)}); "
               f"`pytest tests/ --os-cloud {req.clouds[0]}` shows why", file=sys.stderr)
@@ -80,13 +106,15 @@ def run(req: RunRequest) -> RunOutcome:
             if doc["run"]["id"] == run_id:
                 documents.append(doc)
     errors = [d["run"]["error"] for d in documents if d["run"].get("error")]
+    misconfigured = [d for d in documents if d["run"].get("error")       # no kind: probes unloadable
+                     and d["run"].get("error_kind", "configuration") == "configuration"]
     broken = [c for d in documents for c in d["capabilities"]
               if c["status"] == "required" and c["outcome"] in ("fail", "error")]
-    if errors:
-        exit_code = 2
+    if misconfigured:
+        exit_code = 2            # the user must fix something; unreachable clouds alone are 1
     elif code == pytest.ExitCode.INTERRUPTED:
         exit_code = 130
-    elif broken or len(documents) < len(req.clouds):
+    elif errors or broken or len(documents) < len(req.clouds):
         exit_code = 1
     else:
         exit_code = 0

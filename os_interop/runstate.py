@@ -13,7 +13,7 @@ import pytest
 from os_interop import capabilities, targets
 from os_interop.capabilities import Registry
 from os_interop.cloud import CloudUnderTest
-from os_interop.errors import CloudUnavailable, UserError
+from os_interop.errors import CloudMisconfigured, CloudUnavailable, UserError
 from os_interop.outcomes import Observation, TestResult
 from os_interop.progress import Progress
 from os_interop.journal import Entry, Requester, cleanup, new_run_id, stopped
@@ -39,6 +39,8 @@ class RunState:
         self.tests: dict[str, dict[str, TestResult]] = {}
         self.observations: dict[str, dict[str, Observation]] = {}
         self.cloud_errors: dict[str, str] = {}
+        self.cloud_error_kinds: dict[str, str] = {}     # errors.CloudUnavailable.kind
+        self.cloud_warnings: set[str] = set()           # told once (admin role)
         self.collection_errors: list[str] = []
         self.expected: dict[str, set[str]] = {}
         self.progress = Progress(enabled=config.option.osi_progress)
@@ -70,7 +72,8 @@ class RunState:
             try:
                 self.connections[name] = CloudUnderTest(name, self.run_id, self.out, self.worker)
             except UserError as exc:
-                self.connections[name] = exc if isinstance(exc, CloudUnavailable) else CloudUnavailable(str(exc))
+                # a bad clouds.yaml entry is the user's to fix; CloudUnavailable says whose it is
+                self.connections[name] = exc if isinstance(exc, CloudUnavailable) else CloudMisconfigured(str(exc))
         found = self.connections[name]
         if isinstance(found, CloudUnavailable):
             raise found

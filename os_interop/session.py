@@ -13,9 +13,10 @@ import openstack.connection
 from keystoneauth1 import exceptions as ks
 
 from os_interop import targets
-from os_interop.errors import CloudUnavailable
+from os_interop.errors import CloudMisconfigured, CloudUnavailable
 from os_interop.evidence import EvidenceRecorder
 from os_interop.redaction import Redactor
+from os_interop.retries import RetryPolicy
 
 REQUEST_TIMEOUT = 30.0
 
@@ -29,9 +30,33 @@ def _secrets_in(config: dict) -> list[str]:
             if any(word in k.lower() for word in ("password", "secret", "token", "passcode"))]
 
 
-def explain(name: str, auth_url: str | None, exc: Exception, redactor: Redactor | None = None) -> str:
-    """One line saying what went wrong talking to a cloud and what to do about it."""
+def _how_it_failed(exc: Exception, last: dict | None) -> str:
+    """The wire-level fault, in words: from the exception, or the last try's evidence record."""
+    text = f"{exc.__class__.__name__} {exc} {(last or {}).get('error') or ''}".lower()
+    if isinstance(exc, (ks.ConnectTimeout, ks.RequestTimeout)) or "timed out" in text or "timeout" in text:
+        return "timed out"
+    if "refused" in text:
+        return "refused the connection"
+    if "reset" in text or "aborted" in text or "remotedisconnected" in text or "closed connection" in text:
+        return "reset the connection"
+    if "name or service not known" in text or "nodename nor servname" in text or "resolution" in text:
+        return "cannot be resolved"
+    return "broke the connection"
+
+
+def _tries(last: dict | None) -> str:
+    tried = (last or {}).get("try")
+    return f" ({tried['try']} {'try' if tried['try'] == 1 else 'tries'})" if tried else ""
+
+
+def explain(name: str, auth_url: str | None, exc: Exception, redactor: Redactor | None = None,
+            last: dict | None = None, timeout: float | None = None) -> CloudUnavailable:
+    """What went wrong talking to a cloud, as one line, and whose to fix: a configuration the
+    user must correct (exit 2), or a cloud that stayed unreachable after retries (exit 1).
+    `last` is the latest evidence record: what the cloud actually answered."""
     where = auth_url or "its auth_url"
+    fix: type[CloudUnavailable] = CloudMisconfigured
+    answered = last.get("status") if last else None
     if isinstance(exc, ks.Unauthorized):
         msg = (f"cloud {name!r}: authentication failed (401) at {where}: check username, "
                "password, project and domain names in clouds.yaml")
@@ -40,23 +65,40 @@ def explain(name: str, auth_url: str | None, exc: Exception, redactor: Redactor 
     elif isinstance(exc, ks.SSLError):
         msg = (f"cloud {name!r}: TLS verification failed for {where}: set 'cacert' "
                "(or 'verify: false' for a test cloud) in clouds.yaml")
-    elif isinstance(exc, (ks.ConnectTimeout, ks.RequestTimeout)):
-        msg = (f"cloud {name!r}: {where} did not answer within {REQUEST_TIMEOUT:.0f}s: "
-               "check the URL and your network, or retry later")
-    elif isinstance(exc, ks.ConnectFailure):
-        msg = (f"cloud {name!r}: cannot connect to {where} (refused or unresolvable): "
-               "check auth_url in clouds.yaml and that the cloud is up")
+    elif isinstance(exc, (ks.ConnectionError, ks.RequestTimeout)) or (
+            last is not None and answered is None and last.get("error")):
+        fix = CloudUnavailable
+        url = (last or {}).get("url") or where
+        how = _how_it_failed(exc, last)
+        if how == "timed out":
+            msg = (f"cloud {name!r}: {url} timed out after {timeout or REQUEST_TIMEOUT:g} s without "
+                   f"an answer{_tries(last)}: check the URL and your network, or retry later "
+                   "(clouds.yaml api_timeout sets the wait)")
+        else:
+            msg = f"cloud {name!r}: {url} {how}{_tries(last)}: check auth_url in clouds.yaml and that the cloud is up"
+    elif isinstance(answered, int) and (answered >= 500 or answered == 429):
+        fix = CloudUnavailable
+        msg = (f"cloud {name!r}: HTTP {answered} from {last['method']} {last['url']}{_tries(last)}: "
+               "the cloud is failing; retry later")
     elif isinstance(exc, ks.DiscoveryFailure):
-        msg = (f"cloud {name!r}: no identity API answered at {where}: check auth_url "
-               "(unversioned, /v3 or /v2.0) in clouds.yaml")
+        seen = f" (last answer: HTTP {answered} from {last['url']})" if last and answered else ""
+        msg = (f"cloud {name!r}: no identity API answered at {where}{seen}: "
+               "check auth_url (unversioned, /v3 or /v2.0) in clouds.yaml")
+    elif isinstance(exc, ks.InvalidResponse):
+        fix = CloudUnavailable
+        msg = f"cloud {name!r}: the identity service at {where} gave an answer that cannot be read"
     elif isinstance(exc, ks.MissingRequiredOptions):
         missing = ", ".join(o.dest for o in exc.options)
         msg = f"cloud {name!r}: clouds.yaml auth is missing {missing}"
     elif isinstance(exc, ks.EndpointNotFound):
         msg = f"cloud {name!r}: {exc}: check region_name and interface in clouds.yaml"
     else:
+        fix = CloudUnavailable
         msg = f"cloud {name!r}: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-    return (redactor or Redactor()).text(msg)
+    return fix((redactor or Redactor()).text(msg))
+
+
+ADMIN_ROLES = frozenset({"admin", "cloud-admin", "cloud_admin"})
 
 
 class CloudConnection:
@@ -68,20 +110,32 @@ class CloudConnection:
         self.target = targets.Target(name=name, region=region.region_name or None,
                                      auth_url=region.config.get("auth", {}).get("auth_url"))
         self.redactor = Redactor(_secrets_in(region.config))
-        self.recorder = EvidenceRecorder(evidence_path, evidence_prefix, self.redactor)
+        self.retries = RetryPolicy()
+        self.recorder = EvidenceRecorder(evidence_path, evidence_prefix, self.redactor,
+                                         self.retries.describe())
         self.connection = openstack.connection.Connection(config=region)
         self.session = self.connection.session
         if self.session.timeout is None:
-            self.session.timeout = REQUEST_TIMEOUT
-        self.recorder.attach(self.session.session)
+            self.session.timeout = REQUEST_TIMEOUT     # clouds.yaml api_timeout wins when set
+        self.recorder.attach(self.session.session)     # inner: sees every try
+        self.retries.install(self.session)            # outer: bounds the tries
+        self.warnings: list[str] = []
         self.authenticate()
 
     def authenticate(self) -> None:
         try:
-            token = self.session.get_token()
+            with self.retries.failing_fast():
+                token = self.session.get_token()
         except (ks.ClientException, openstack.exceptions.SDKException) as exc:
-            raise CloudUnavailable(explain(self.name, self.target.auth_url, exc, self.redactor)) from None
+            raise explain(self.name, self.target.auth_url, exc, self.redactor,
+                          self.recorder.last, self.session.timeout) from None
         self.redactor.add(token)
+        roles = set(self.session.auth.get_access(self.session).role_names or ())
+        if roles & ADMIN_ROLES:
+            self.warnings.append(
+                f"cloud {self.name!r}: the token carries the {', '.join(sorted(roles & ADMIN_ROLES))} "
+                "role; results then differ from what a member sees (use a member's credentials "
+                "to certify)")
 
     @property
     def catalog(self) -> list[dict]:

@@ -7,9 +7,12 @@ quietly test nothing, so the file it would read is parsed here first.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 import yaml
+from keystoneauth1 import exceptions as ks
+from keystoneauth1 import loading
 from openstack import exceptions as sdk_exceptions
 from openstack.config import loader
 
@@ -86,12 +89,57 @@ def resolve_names(names: list[str], all_clouds: bool = False) -> list[str]:
 
 
 def region(name: str, config: loader.OpenStackConfig | None = None):
-    """openstacksdk's CloudRegion for a cloud, with a clear error for bad entries."""
+    """openstacksdk's CloudRegion for a cloud, with a clear error for bad entries.
+
+    openstacksdk loads the auth plugin here (keystoneauth's loader for the entry's
+    auth_type), so a missing required option is found before any request is made.
+    """
     config = config or openstack_config()
     try:
-        return config.get_one(cloud=name)
-    except sdk_exceptions.ConfigException as exc:
-        raise UserError(f"cloud {name!r}: {exc}; fix its clouds.yaml entry") from None
+        cloud = config.get_one(cloud=name)
+    except ks.MissingRequiredOptions as exc:
+        missing = ", ".join(o.dest for o in exc.options)
+        raise UserError(f"cloud {name!r}: its auth section lacks {missing} (required by auth_type "
+                        f"{_auth_type(config, name)!r}); add it to its clouds.yaml entry") from None
+    except TypeError as exc:        # a plugin constructed without an argument it requires
+        missing = re.findall(r"'(\w+)'", str(exc).partition("argument")[2])
+        if "__init__" not in str(exc) or not missing:
+            raise
+        raise UserError(f"cloud {name!r}: its auth section lacks {', '.join(missing)} (required by "
+                        f"auth_type {_auth_type(config, name)!r}); add it to its clouds.yaml entry") from None
+    except (sdk_exceptions.ConfigException, ks.AuthPluginException) as exc:
+        raise UserError(f"cloud {name!r}: {str(exc).rstrip('.')}; fix its clouds.yaml entry") from None
+    _check_user(name, cloud)
+    return cloud
+
+
+def _auth_type(config: loader.OpenStackConfig, name: str) -> str:
+    entry = config.cloud_config.get("clouds", {}).get(name) or {}
+    return entry.get("auth_type") or "password"
+
+
+def _check_user(name: str, cloud) -> None:
+    """keystoneauth's loaders mark only auth_url required; its password methods also need a
+    user and a password, which they would only find missing after talking to the cloud."""
+    auth_type = cloud.config.get("auth_type") or "password"
+    try:
+        options = {o.dest for o in loading.get_plugin_loader(auth_type).get_options()}
+    except ks.NoMatchingPlugin:
+        return                      # openstacksdk already accepted it
+    auth = cloud.config.get("auth") or {}
+    if {"username", "user_id", "password"} <= options:
+        missing = [] if auth.get("username") or auth.get("user_id") else ["username (or user_id)"]
+        missing += [] if auth.get("password") else ["password"]
+        if missing:
+            raise UserError(f"cloud {name!r}: its auth section lacks {', '.join(missing)} (required "
+                            f"by auth_type {auth_type!r}); add it to its clouds.yaml entry")
+
+
+def check(names: list[str]) -> None:
+    """Every named cloud's entry is complete: one line about the first bad one, no request made."""
+    config = openstack_config()
+    for name in names:
+        region(name, config)
 
 
 def target(name: str) -> Target:

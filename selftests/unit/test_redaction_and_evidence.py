@@ -1,6 +1,7 @@
 """Secrets never reach evidence: by header name, by JSON key, and by value wherever it appears."""
 
 import json
+import time
 
 import requests
 import requests_mock
@@ -84,3 +85,81 @@ def strings(value):
     elif isinstance(value, list):
         for item in value:
             yield from strings(item)
+
+
+# -- identity answers that do not parse are sealed; time runs to the full body --------------
+def test_an_unparsable_v2_token_answer_is_kept_only_as_length_and_hash(tmp_path):
+    import hashlib
+    broken = '{"access": {"token": {"id": "' + TOKEN + '", "expires": "2099'   # truncated
+    recorder = EvidenceRecorder(tmp_path / "e.jsonl", "w", Redactor([PASSWORD]))
+    session = requests.Session()
+    with requests_mock.Mocker(session=session) as m:
+        recorder.attach(session)
+        m.post("http://127.0.0.1/v2.0/tokens", text=broken, headers={"Content-Type": "application/json"})
+        session.post("http://127.0.0.1/v2.0/tokens", json={"auth": {"passwordCredentials": {
+            "username": "demo", "password": PASSWORD}}})
+    written = (tmp_path / "e.jsonl").read_text()
+    assert TOKEN not in written and PASSWORD not in written
+    record = json.loads(written.splitlines()[-1])
+    assert record["response_body"] == {"unparsable": True, "length": len(broken),
+                                       "content_type": "application/json",
+                                       "sha256": hashlib.sha256(broken.encode()).hexdigest()}
+    assert record["request_body"]["auth"]["passwordCredentials"]["password"] == MASK
+
+
+def test_a_v2_token_in_a_good_answer_is_scrubbed_wherever_it_appears_later(tmp_path):
+    recorder = EvidenceRecorder(tmp_path / "e.jsonl", "w", Redactor())
+    session = requests.Session()
+    with requests_mock.Mocker(session=session) as m:
+        recorder.attach(session)
+        m.post("http://127.0.0.1/v2.0/tokens", json={"access": {"token": {"id": TOKEN}}},
+               headers={"Content-Type": "text/plain"})       # learned whatever the type says
+        m.get(f"http://127.0.0.1/echo?t={TOKEN}", text=f"you sent {TOKEN}")
+        session.post("http://127.0.0.1/v2.0/tokens", json={})
+        session.get(f"http://127.0.0.1/echo?t={TOKEN}")
+        recorder.record_failure("GET", f"http://x/{TOKEN}", RuntimeError(f"failed with {TOKEN}"))
+    assert TOKEN not in (tmp_path / "e.jsonl").read_text()
+
+
+def test_elapsed_runs_to_the_full_body_not_the_headers(tmp_path):
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def answer_slowly():
+        conn, _ = server.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n")
+        time.sleep(0.4)                   # headers now, the body later
+        conn.sendall(b"{}")
+        conn.close()
+    threading.Thread(target=answer_slowly, daemon=True).start()
+    recorder = EvidenceRecorder(tmp_path / "e.jsonl", "w", Redactor())
+    session = requests.Session()
+    recorder.attach(session)
+    response = session.get(f"http://127.0.0.1:{server.getsockname()[1]}/")
+    server.close()
+    record = json.loads((tmp_path / "e.jsonl").read_text())
+    assert response.elapsed.total_seconds() < 0.3       # requests' own figure stops at the headers
+    assert record["elapsed_ms"] >= 400 and record["response_body"] == {}
+
+
+
+def test_a_probe_report_keeps_no_learned_token_in_its_traceback_or_captured_output():
+    """What junit and the terminal get from a report (longrepr, sections) is scrubbed too."""
+    from types import SimpleNamespace
+
+    from os_interop import plugin
+    from os_interop.cloud import CloudUnderTest
+
+    ctx = object.__new__(CloudUnderTest)
+    ctx.conn = SimpleNamespace(redactor=Redactor([TOKEN]))
+    item = SimpleNamespace(config=SimpleNamespace(stash={plugin._STATE: SimpleNamespace(connections={"c": ctx})}))
+    report = SimpleNamespace(longrepr=f"E   AssertionError: got {{'token': '{TOKEN}'}}",
+                             sections=[("Captured stdout call", f"echo {TOKEN}"), ("log", "clean")])
+    plugin._scrub_report(item, report)
+    assert TOKEN not in report.longrepr + "".join(c for _, c in report.sections)
+    assert report.sections[1] == ("log", "clean") and MASK in report.longrepr
