@@ -143,20 +143,22 @@ def _delete_group(cloud, entry, group):
 
 
 def _add_rule(cloud, group, rule):
-    """POST one rule; (outcome, id of the rule to remove or None, the answer)."""
+    """POST one rule; (outcome, the new rule's id or None, the answer)."""
     posted = cloud.answer("POST", network.url(cloud, "/security-group-rules"), {201: answers.JSON, **DECLINED},
                           json={"security_group_rule": {"security_group_id": group["id"], **rule}})
     outcome = sg.post_outcome(posted.status, posted.body)   # 409 is read as JSON: Exists or not
-    if outcome == sg.ADDED:
-        return outcome, answers.field(posted, "security_group_rule", "id"), posted
-    if outcome == sg.PRESENT:   # our own group holds it: find it, so the probe can remove it
-        held = _neutron_list(cloud, "security-group-rules", f"?security_group_id={group['id']}", fresh=True)
-        match = next((r for r in held if sg.rule_text(r) == sg.rule_text(rule)), None)
-        if match is None:
-            raise Unknown(f"POST security-group-rules answered 409 SecurityGroupRuleExists, but the group "
-                          f"lists no such rule", posted.evidence_id)
-        return outcome, match["id"], posted
-    return outcome, None, posted
+    rule_id = answers.field(posted, "security_group_rule", "id") if outcome == sg.ADDED else None
+    return outcome, rule_id, posted
+
+
+def _held_rule(cloud, group, rule, posted):
+    """The id of the group's rule a 409 SecurityGroupRuleExists was about."""
+    held = _neutron_list(cloud, "security-group-rules", f"?security_group_id={group['id']}", fresh=True)
+    match = next((r for r in held if sg.rule_text(r) == sg.rule_text(rule)), None)
+    if match is None:
+        raise Unknown("POST security-group-rules answered 409 SecurityGroupRuleExists, but the group "
+                      "lists no such rule", posted.evidence_id)
+    return match["id"]
 
 
 def _refusal(cloud, answer):
@@ -172,7 +174,10 @@ def _remove_rule(cloud, rule_id):
 def _probe_rules(cloud, group, observe):
     """A rule no group can hold before this run, added and removed: can a member change rules?
     Then tcp/22 from anywhere, what deployment tools add first: added, or already present."""
-    outcome, rule_id, posted = _add_rule(cloud, group, sg.probe_rule(cloud.run_id, group.get("security_group_rules", [])))
+    probe_rule = sg.probe_rule(cloud.run_id, group.get("security_group_rules", []))
+    outcome, rule_id, posted = _add_rule(cloud, group, probe_rule)
+    if outcome == sg.PRESENT:        # cannot happen; if the cloud says so, remove what it holds
+        rule_id = _held_rule(cloud, group, probe_rule, posted)
     removed, answer = _remove_rule(cloud, rule_id) if rule_id else (False, posted)
     observe("security_group.rule_add_remove", removed)
     if not removed:
