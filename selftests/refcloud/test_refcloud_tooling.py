@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "reference-cloud"))
 
-from refcloud_lib import catalog, cloudconfig, conffiles, images, inifile, procs, readiness  # noqa: E402
+from refcloud_lib import catalog, cloudconfig, conffiles, images, inifile, procs, readiness, sgtemplate  # noqa: E402
 from refcloud_lib.addresses import CATALOG, HOST, PORTS  # noqa: E402
 from refcloud_lib.observe import profile  # noqa: E402
 from refcloud_lib.paths import Layout  # noqa: E402
@@ -27,10 +27,23 @@ from refcloud_lib.services import Service, all_services  # noqa: E402
 NAMES = cloudconfig.available()
 
 
-def test_the_nine_configurations_exist():
+def test_the_configurations_exist():
     assert set(NAMES) == {"upstream", "raw-only", "import-only", "no-floating-ip",
                           "public-direct", "ambiguous-networks", "open-ssh",
-                          "discovery-quirks", "nat-choices"}
+                          "discovery-quirks", "nat-choices",
+                          "egress-less", "cidr-ssh", "ssh-everywhere", "no-port-security"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_template_changes_name_real_rules(name):
+    """A removal must match one of neutron's shipped template rules (else it silently does
+    nothing), and an added rule must not be one neutron ships (reset would keep it)."""
+    config = cloudconfig.load(name)
+    for wanted in config.removed_sg_rules:
+        assert any(sgtemplate.matches(rule, wanted) for rule in sgtemplate.SHIPPED), wanted
+    for rule in config.default_sg_rules:
+        assert not sgtemplate.is_neutron_default(rule), rule
+    assert all(sgtemplate.is_neutron_default(rule) for rule in sgtemplate.SHIPPED)
 
 
 @pytest.mark.parametrize("name", NAMES)
