@@ -99,3 +99,13 @@ def field(answer: Answer, *path: str) -> Any:
                           answer.evidence_id)
         value = value[key]
     return value
+
+
+def items(answer: Answer, *path: str) -> list[dict[str, Any]]:
+    """A listing's members (``items(answer, "images")``), or Unknown when the member is not a
+    list of JSON objects: a truncated or foreign body is never read as "no items"."""
+    value = field(answer, *path)
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise Unknown(f"HTTP {answer.status} answer: {'.'.join(path)!r} is not a list of objects",
+                      answer.evidence_id)
+    return value

@@ -12,8 +12,8 @@ import yaml
 from os_interop import schemas, suite
 from os_interop.errors import UserError
 
-GROUPS = ("identity", "image_api_version", "image_format", "upload_method",
-          "network_attach", "floating_ip", "security_groups")
+# pain-point order, as the capability schema lists the groups
+GROUPS: tuple[str, ...] = tuple(schemas.load("capability")["$defs"]["group"]["enum"])
 COSTS = ("read-only", "creates-resources", "creates-image", "boots-server")
 
 

@@ -10,9 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from os_interop.capabilities import Capability, describe, matches
 
 OUTCOMES = ("pass", "diverge", "fail", "skip", "error")
+BLOCKED = "blocked"    # TestResult.kind of a skip whose prerequisite failed
+
+
+class Blocked(pytest.skip.Exception):
+    """A skip because something the probe needs could not be had (no server booted, no
+    image uploaded), not because the cloud lacks the feature. For a required capability
+    that is not ok: the member cannot do what the capability promises."""
+
+    __module__ = "builtins"   # pytest prints skip exceptions by name; keep it short
+
+
+def blocked(reason: str) -> None:
+    """Skip the current probe because a prerequisite failed (see Blocked)."""
+    raise Blocked(reason)
 
 
 @dataclass
@@ -24,6 +40,7 @@ class TestResult:
     message: str | None = None
     duration: float = 0.0
     done: bool = False
+    blocked: bool = False           # skipped because a prerequisite failed (outcomes.blocked)
 
     def add_phase(self, when: str, outcome: str, kind: str | None, message: str | None,
                   duration: float) -> None:
@@ -31,6 +48,7 @@ class TestResult:
         self.duration += duration
         if outcome == "skipped" and self.outcome == "passed":
             self.outcome, self.message = "skipped", message
+            self.blocked = kind == BLOCKED
         elif outcome == "failed" and self.outcome in ("passed", "skipped"):
             failed_in_call = when == "call" and kind == "fail"
             self.outcome = "failed" if failed_in_call else "error"
@@ -56,9 +74,13 @@ def capability_outcome(cap: Capability, tests: list[TestResult],
         bad = [t for t in tests if t.outcome == wanted]
         if bad:
             return ("error" if wanted == "error" else "fail"), f"{bad[0].id}: {bad[0].message}"
+    missing = [k for k in cap.interoperable if k not in observations]
+    blocked = [t for t in tests if t.outcome == "skipped" and t.blocked]
+    untried = missing or all(t.outcome == "skipped" for t in tests)
+    if blocked and untried and cap.status == "required":   # a prerequisite failed: not ok
+        return "fail", f"cannot be tried: {blocked[0].message}"
     if all(t.outcome == "skipped" for t in tests):
         return "skip", tests[0].message or "skipped"
-    missing = [k for k in cap.interoperable if k not in observations]
     if missing:
         skipped = [t for t in tests if t.outcome == "skipped"]
         if skipped:

@@ -20,6 +20,7 @@ from os_interop.cloud import CloudUnderTest
 from os_interop.controller import PROP, ReportCollector, write_cloud_results
 from os_interop.answers import Unknown
 from os_interop.errors import CloudUnavailable
+from os_interop.outcomes import BLOCKED, Blocked
 from os_interop.runstate import RunState
 _NODEID = re.compile(r"^(?P<base>[^\[@]+)(\[(?P<param>[^\]]*)\])?(@.*)?$")
 
@@ -182,7 +183,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         else:
             meta["message"] = _redacted(item, _first_line(call.excinfo.exconly()))
     elif report.skipped and isinstance(report.longrepr, tuple):
-        meta["message"] = _redacted(item, str(report.longrepr[2]).removeprefix("Skipped: "))
+        message = str(report.longrepr[2]).removeprefix("Skipped: ").removeprefix("Blocked: ")
+        meta["message"] = _redacted(item, message)
+        if call.excinfo is not None and call.excinfo.errisinstance(Blocked):
+            meta["kind"] = BLOCKED    # a prerequisite failed: not ok for a required capability
     report.user_properties = list(report.user_properties) + [(PROP, meta)]
 
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from os_interop import __version__, atomic, schemas
+from os_interop import __version__, atomic, profile_sources, schemas
 from os_interop.capabilities import Registry
 from os_interop.errors import UserError
 from os_interop.outcomes import OUTCOMES, Observation, TestResult, capability_outcome
@@ -68,6 +68,7 @@ def build(registry: Registry, cloud: dict[str, Any], run: dict[str, Any],
         "summary": summary,
         "capabilities": caps,
         "observations": {k: o.value for k, o in sorted(observations.items())},
+        "profile_sources": profile_sources.sources(caps),
         "resources": {
             "created": sum(1 for e in resources if e.id or e.state in ("created", "leaked")),
             "deleted": sum(1 for e in resources if e.state == "deleted" and e.id),

@@ -38,7 +38,7 @@ class RunOutcome:
 
 def pytest_args(req: RunRequest, run_id: str) -> list[str]:
     root = suite.root()
-    args = [str(suite.tests_dir()), "--rootdir", str(root), "-c", str(root / "pyproject.toml"),
+    args = [str(suite.tests_dir()), "--rootdir", str(root), "-c", str(suite.probe_ini()),
             "-p", "os_interop.plugin", "-p", "no:cacheprovider", "--osi-out", str(req.out),
             "--osi-run-id", run_id, "--osi-progress", "-W", "ignore"]
     for name in req.clouds:

@@ -4,7 +4,8 @@ Only what the run observed goes in: each observation whose capability maps it to
 `profile_key` (capabilities/*.yaml). A key nobody observed, or observed as null, is left to
 openstacksdk's defaults and discovery. `networks` is composed: one entry per network name,
 sorted, carrying the flag each observation names (default_interface, nat_destination,
-nat_source, routes_externally). The result is checked against the vendor-schema.json of the installed
+nat_source; routes_externally and routes_ipv6_externally as true or false from a
+{name: bool} observation). The result is checked against the vendor-schema.json of the installed
 openstacksdk, so what we emit is what the SDK accepts.
 """
 
@@ -17,12 +18,13 @@ from typing import Any
 
 import jsonschema
 
+from os_interop import profile_sources
 from reporters.profile_diff import Difference, diff, load_published, render_diff
 
 __all__ = ["build", "well_known", "vendor_schema", "Difference", "diff", "load_published",
            "render_diff"]
 
-NETWORKS = "networks"
+NETWORKS = profile_sources.NETWORKS
 
 
 @lru_cache(maxsize=1)
@@ -33,17 +35,9 @@ def vendor_schema() -> dict[str, Any]:
 
 
 def _observed(document: dict) -> list[tuple[str, str, Any]]:
-    """(observation key, profile key, value) for every observation that feeds the profile."""
-    values = document["observations"]
-    found: dict[str, tuple[str, str, Any]] = {}
-    for cap in document["capabilities"]:
-        if cap["outcome"] == "error":   # an error is never a profile key (answers.py)
-            continue
-        for obs in cap["observations"]:
-            key = obs["key"]
-            if "profile_key" in obs and key not in found:
-                found[key] = (key, obs["profile_key"], values.get(key, obs["value"]))
-    return list(found.values())
+    """(observation key, profile key, value) for every observation that feeds the profile;
+    observations of errored capabilities never do (os_interop/profile_sources.py)."""
+    return profile_sources.deciding(document["capabilities"], document["observations"])
 
 
 def _network_role(observation_key: str, profile_key: str) -> str:
@@ -60,13 +54,14 @@ def _networks(flags: dict[str, dict[str, bool]]) -> list[dict[str, Any]]:
 def _compose(observed: list[tuple[str, str, Any]]) -> dict[str, Any]:
     profile: dict[str, Any] = {}
     flags: dict[str, dict[str, bool]] = {}
-    for key, profile_key, value in observed:
-        if value is None:
-            continue
-        if profile_key.split("[")[0].split(".")[0] == NETWORKS:
+    for key, profile_key, value in observed:   # null values decide nothing (profile_sources)
+        if profile_sources.top_key(profile_key) == NETWORKS:
             role = _network_role(key, profile_key)
-            for name in [value] if isinstance(value, str) else value:
-                flags.setdefault(name, {})[role] = True
+            # a name or list of names sets the flag; a {name: bool} mapping states it both ways
+            named = value if isinstance(value, dict) else dict.fromkeys(
+                [value] if isinstance(value, str) else value, True)
+            for name, flag in named.items():
+                flags.setdefault(name, {})[role] = bool(flag)
         elif profile_key in profile and profile[profile_key] != value:
             raise RuntimeError(f"internal error: {profile_key} observed as both "
                                f"{profile[profile_key]!r} and {value!r}")

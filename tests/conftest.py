@@ -5,26 +5,32 @@ import pytest
 from os_interop.apis import image, network
 from os_interop.flows import server as server_flow
 from os_interop.flows import upload as upload_flow
+from os_interop.outcomes import blocked
 
 
 @pytest.fixture
 def run_upload(cloud):
-    """The run's tiny image, uploaded in the preferred format by the first method accepted."""
+    """The run's tiny image, uploaded by the first method accepted, in the provider's
+    preferred format or else the upload's own choice (image.upload_format)."""
     if image.catalog_url(cloud) is None:
         pytest.skip("no image service in the catalog")
 
     def do_upload():
-        fmt = image.preferred_format(cloud)
+        fmt = image.upload_format(cloud)
+        if fmt is None:
+            raise AssertionError("the image schema accepts no disk format to upload in")
         v2 = image.v2_offered(cloud)
-        return upload_flow.upload(cloud, fmt or "raw", v2,
+        return upload_flow.upload(cloud, fmt, v2,
                                   image.import_methods(cloud) if v2 else None,
                                   v2 and image.tasks_visibility(cloud) == "user")
     return cloud.remember("upload", do_upload)
 
 
 @pytest.fixture
-def run_server(cloud, request):
-    """The run's one server, booted with no network named, or on the advised network."""
+def run_boot(cloud, request):
+    """The run's one boot attempt, with no network named; when nova cannot choose, on a
+    network that can take a floating IP (network.boot_network), so the lifecycle tests that path.
+    Probes of booting itself use this; probes that need a running server use run_server."""
     if cloud.endpoint("compute") is None:
         pytest.skip("no compute service in the catalog")
 
@@ -37,8 +43,19 @@ def run_server(cloud, request):
             uploaded = request.getfixturevalue("run_upload")
             chosen = {"id": uploaded.image_id} if uploaded.active else None
         if chosen is None:
-            pytest.skip("no bootable image: the provider lists none and no upload worked")
-        advised = network.advised_network(cloud, network.candidates(cloud)) \
-            if network.extensions(cloud) is not None else None
-        return server_flow.boot(cloud, chosen, advised["id"] if advised else None)
+            blocked("no bootable image: the provider lists none and no upload worked")
+        fallback = None
+        if network.extensions(cloud) is not None:
+            topo = network.topology(cloud)
+            fallback = network.boot_network(topo, network.candidates(topo))
+        return server_flow.boot(cloud, chosen, fallback["id"] if fallback else None)
     return cloud.remember("server", do_boot)
+
+
+@pytest.fixture
+def run_server(run_boot):
+    """The run's booted server (run_boot with a server): when none could be booted, the probe
+    is blocked — for a required capability that is not ok, never a quiet skip."""
+    if run_boot.server is None or run_boot.server.get("status") != "ACTIVE":
+        blocked(f"no server could be booted: {run_boot.detail}")
+    return run_boot

@@ -14,11 +14,13 @@ def url(cloud: CloudUnderTest, path: str = "") -> str | None:
 
 
 def max_microversion(cloud: CloudUnderTest) -> str | None:
-    """The highest microversion of the v2.1 API, '2.0' when microversions are absent."""
+    """The highest microversion of the v2.1 API, '2.0' when microversions are absent; None
+    only when compute is not in the catalog. An unreadable version document raises Unknown
+    (never a guessed "no microversions")."""
     base = cloud.endpoint("compute")
     if base is None:
         return None
-    status, entries = versions.at_root(cloud, cloud.unversioned(base))
+    _, entries = versions.at_root(cloud, cloud.unversioned(base))
     best = None
     for entry in entries:
         candidate = entry.get("version") or (entry.get("id", "").lstrip("v") if entry.get("status") in (

@@ -2,14 +2,20 @@
 
 Version documents may name the wrong host (a proxy without public_endpoint), so the base
 URL keeps the catalog's scheme, host and path prefix and only adds the version segment.
+Every read is three-valued (answers.py): a fault raises Unknown, never a default.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from os_interop import answers
+from os_interop.answers import EMPTY, JSON, Unknown
 from os_interop.apis import versions
 from os_interop.cloud import CloudUnderTest
+
+# GET /v2/tasks: who may use the tasks API is read from the status itself
+TASKS = {200: "user", 403: "admin-only", 404: "absent"}
 
 
 def catalog_url(cloud: CloudUnderTest) -> str | None:
@@ -22,11 +28,12 @@ def root(cloud: CloudUnderTest) -> str | None:
 
 
 def offered(cloud: CloudUnderTest) -> tuple[int | None, list[dict[str, Any]]]:
-    """(status, version entries) at the image root."""
+    """(status, version entries) at the image root; [] when the root is hidden (404) or
+    there is no image service. A 5xx or an unreadable root raises Unknown."""
     base = root(cloud)
     if base is None:
         return None, []
-    return versions.at_root(cloud, base)
+    return versions.at_root(cloud, base, versions.ROOT_OR_HIDDEN)
 
 
 def v2(cloud: CloudUnderTest, path: str = "") -> str:
@@ -35,35 +42,6 @@ def v2(cloud: CloudUnderTest, path: str = "") -> str:
 
 def v1(cloud: CloudUnderTest, path: str = "") -> str:
     return f"{root(cloud)}/v1{path}"
-
-
-def schema(cloud: CloudUnderTest) -> dict[str, Any] | None:
-    response = cloud.get(v2(cloud, "/schemas/image"))
-    return cloud.json(response) if response.status_code == 200 else None
-
-
-def public_images(cloud: CloudUnderTest) -> list[dict[str, Any]]:
-    """Public images (v2, or v1 detail where v2 is absent); one page of up to 100.
-    A refused listing is a finding, not "no images" (which would mean "qcow2 is preferred")."""
-    if v2_offered(cloud):
-        url = v2(cloud, "/images?visibility=public&limit=100")
-    else:
-        url = v1(cloud, "/images/detail?is_public=true&limit=100")
-    response = cloud.get(url)
-    body = cloud.json(response)
-    assert response.status_code == 200 and isinstance(body, dict) and "images" in body, \
-        f"GET {url} answered HTTP {response.status_code}"
-    return [dict(i, visibility=i.get("visibility", "public")) for i in body["images"]]
-
-
-def import_methods(cloud: CloudUnderTest) -> list[str] | None:
-    """Methods from /v2/info/import, or None when the endpoint is absent (404)."""
-    response = cloud.get(v2(cloud, "/info/import"))
-    if response.status_code == 404:
-        return None
-    assert response.status_code == 200, f"GET /v2/info/import answered HTTP {response.status_code}"
-    body = cloud.json(response) or {}
-    return sorted(body.get("import-methods", {}).get("value", []))
 
 
 def v2_offered(cloud: CloudUnderTest) -> bool:
@@ -75,13 +53,49 @@ def v2_offered(cloud: CloudUnderTest) -> bool:
     return url.rstrip("/").endswith("/v2")
 
 
+def schema(cloud: CloudUnderTest) -> dict[str, Any] | None:
+    """The v2 image schema; None when v2 is not offered or the schema is absent (404)."""
+    if not v2_offered(cloud):
+        return None
+    found = cloud.answer("GET", v2(cloud, "/schemas/image"), answers.MAYBE)
+    if found.absent:
+        return None
+    if not isinstance(found.body, dict):
+        raise Unknown("GET /v2/schemas/image answered a schema that is not an object",
+                      found.evidence_id)
+    return found.body
+
+
+def public_images(cloud: CloudUnderTest) -> list[dict[str, Any]]:
+    """Public images (v2, or v1 detail where v2 is absent); one page of up to 100.
+    A refused or unreadable listing is Unknown, never "no images"."""
+    if v2_offered(cloud):
+        url = v2(cloud, "/images?visibility=public&limit=100")
+    else:
+        url = v1(cloud, "/images/detail?is_public=true&limit=100")
+    found = cloud.answer("GET", url)
+    return [dict(i, visibility=i.get("visibility", "public")) for i in answers.items(found, "images")]
+
+
+def import_methods(cloud: CloudUnderTest) -> list[str] | None:
+    """Methods from /v2/info/import, or None when the endpoint is absent (404)."""
+    found = cloud.answer("GET", v2(cloud, "/info/import"), answers.MAYBE)
+    if found.absent:
+        return None
+    methods = answers.field(found, "import-methods", "value")
+    if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
+        raise Unknown("GET /v2/info/import: import-methods.value is not a list of names",
+                      found.evidence_id)
+    return sorted(methods)
+
+
 def accepted_formats(cloud: CloudUnderTest) -> list[str] | None:
     """disk_format enum of the v2 image schema (None when there is no schema)."""
     body = schema(cloud)
-    if not body:
+    if body is None:
         return None
-    enum = body.get("properties", {}).get("disk_format", {}).get("enum") or []
-    return sorted(f for f in enum if f)
+    enum = ((body.get("properties") or {}).get("disk_format") or {}).get("enum") or []
+    return sorted(f for f in enum if isinstance(f, str) and f)
 
 
 def provider_images(cloud: CloudUnderTest) -> list[dict[str, Any]]:
@@ -90,25 +104,46 @@ def provider_images(cloud: CloudUnderTest) -> list[dict[str, Any]]:
     return [i for i in public_images(cloud) if i.get("owner") != project]
 
 
-def preferred_format(cloud: CloudUnderTest) -> str | None:
-    """Majority disk_format of the provider's images, among the accepted formats;
-    qcow2 (openstacksdk's default) when the provider shows no images."""
+def preference(cloud: CloudUnderTest) -> tuple[str | None, str | None]:
+    """(majority disk_format of the provider's images among the accepted formats, None) or,
+    when nothing shows a preference, (None, why). Never a default: openstacksdk's qcow2
+    would be a value the cloud did not give."""
     accepted = accepted_formats(cloud)
+    provider = provider_images(cloud)
     counts: dict[str, int] = {}
-    for img in provider_images(cloud):
+    for img in provider:
         fmt = img.get("disk_format")
         if fmt and (accepted is None or fmt in accepted):
             counts[fmt] = counts.get(fmt, 0) + 1
     if counts:
-        return max(sorted(counts), key=lambda f: counts[f])
-    if accepted is None or "qcow2" in accepted:
+        return max(sorted(counts), key=lambda f: counts[f]), None
+    if not provider:
+        return None, "no provider images: nothing shows a preference"
+    return None, "no provider image has an accepted disk format: nothing shows a preference"
+
+
+def preferred_format(cloud: CloudUnderTest) -> str | None:
+    """The provider's preferred disk format, or None when the cloud shows none."""
+    return preference(cloud)[0]
+
+
+def upload_format(cloud: CloudUnderTest) -> str | None:
+    """The format the run's tiny image is uploaded in: the preferred one; else, by the
+    upload's own choice (not an observation of preference), qcow2 if accepted, else raw,
+    else the first accepted. None when the schema accepts no format at all."""
+    preferred = preferred_format(cloud)
+    if preferred:
+        return preferred
+    accepted = accepted_formats(cloud)
+    if accepted is None:          # v1: no schema publishes the formats; try what clients send
         return "qcow2"
+    for fmt in ("qcow2", "raw"):
+        if fmt in accepted:
+            return fmt
     return accepted[0] if accepted else None
 
 
 def tasks_visibility(cloud: CloudUnderTest) -> str:
-    """'user' (200), 'admin-only' (403) or 'absent' (404)."""
-    response = cloud.get(v2(cloud, "/tasks?limit=1"))
-    found = {200: "user", 403: "admin-only", 404: "absent"}.get(response.status_code)
-    assert found, f"GET /v2/tasks answered HTTP {response.status_code}"
-    return found
+    """'user' (200), 'admin-only' (403) or 'absent' (404); anything else is Unknown."""
+    found = cloud.answer("GET", v2(cloud, "/tasks?limit=1"), {200: JSON, 403: EMPTY, 404: EMPTY})
+    return TASKS[found.status]

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Mapping
 
+from os_interop import answers
+from os_interop.answers import JSON, Unknown
 from os_interop.cloud import CloudUnderTest
+
+# A root answers its version list with 300 Multiple Choices (keystone, glance) or 200 (nova,
+# neutron); anything else is unknown unless the caller declares an absence (a hidden root).
+ROOT: Mapping[int, str | None] = {300: JSON, 200: JSON}
+ROOT_OR_HIDDEN: Mapping[int, str | None] = {**ROOT, 404: answers.EMPTY}
 
 
 def listed(body: Any) -> list[dict[str, Any]]:
@@ -20,10 +27,18 @@ def listed(body: Any) -> list[dict[str, Any]]:
     return [v for v in versions or [] if isinstance(v, dict) and "id" in v]
 
 
-def at_root(cloud: CloudUnderTest, url: str) -> tuple[int, list[dict[str, Any]]]:
-    """GET a service root: (status, version entries); 300 is the usual answer."""
-    response = cloud.get(url.rstrip("/") + "/")
-    return response.status_code, listed(cloud.json(response))
+def at_root(cloud: CloudUnderTest, url: str,
+            expect: Mapping[int, str | None] = ROOT) -> tuple[int, list[dict[str, Any]]]:
+    """GET a service root: (status, version entries); [] only when the root is absent (a
+    status the caller declared). A root that answers but lists no versions is unknown."""
+    found = cloud.answer("GET", url.rstrip("/") + "/", expect)
+    if expect[found.status] != JSON:
+        return found.status, []
+    entries = listed(found.body)
+    if not entries:
+        raise Unknown(f"GET {url.rstrip('/')}/ answered HTTP {found.status} without a version list",
+                      found.evidence_id)
+    return found.status, entries
 
 
 def parse(version_id: str) -> tuple[int, int]:

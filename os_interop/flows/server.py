@@ -6,13 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from os_interop.apis import compute
+from os_interop import answers
+from os_interop.answers import EMPTY
+from os_interop.apis import compute, network_config
 from os_interop.cloud import CloudUnderTest
 from os_interop.flows.polling import wait_for
 
 # nova's NetworkAmbiguous: the API's 409 message, and the exception's own text (nova/exception.py)
 AMBIGUOUS = ("multiple possible networks", "more than one possible network", "networkambiguous")
 BOOT_TIMEOUT = 180
+# Refusals of POST /servers a member can really get (NetworkAmbiguous 409, quota 403/413,
+# a bad request 400); anything else (5xx, 429, 401) is unknown, never "the boot failed".
+REFUSALS = {400: EMPTY, 403: EMPTY, 409: EMPTY, 413: EMPTY}
 
 
 @dataclass
@@ -23,9 +28,14 @@ class Boot:
 
 
 def smallest_flavor(cloud: CloudUnderTest, min_ram: int = 0, min_disk: int = 0) -> dict[str, Any] | None:
-    """The cheapest flavor the image fits in (disk 0 means "as large as the image")."""
-    body = cloud.json(cloud.get(compute.url(cloud, "/flavors/detail"))) or {}
-    fitting = [f for f in body.get("flavors", []) if f.get("ram", 0) >= min_ram
+    """The cheapest flavor the image fits in (disk 0 means "as large as the image"); None
+    only when the listing says none fits. An unreadable listing is Unknown."""
+    found = cloud.answer("GET", compute.url(cloud, "/flavors/detail"))
+    flavors = answers.items(found, "flavors")
+    if not all(isinstance(f.get(k, 0), int) for f in flavors for k in ("ram", "disk", "vcpus")):
+        raise answers.Unknown("GET /flavors/detail: a flavor's ram, disk or vcpus is not a number",
+                              found.evidence_id)
+    fitting = [f for f in flavors if f.get("ram", 0) >= min_ram
                and (f.get("disk", 0) == 0 or f.get("disk", 0) >= min_disk)]
     return min(fitting, key=lambda f: (f.get("ram", 0), f.get("disk", 0), f.get("vcpus", 0)),
                default=None)
@@ -37,6 +47,7 @@ def _create(cloud: CloudUnderTest, image_id: str, flavor_id: str,
                                    delete_template=compute.url(cloud, "/servers/{id}"), suffix=suffix)
     server: dict[str, Any] = {"name": entry.name, "imageRef": image_id, "flavorRef": flavor_id,
                               "metadata": {"os-interop-run": cloud.run_id}}
+    server.update(network_config.config_drive_request(cloud))   # where the cloud accepts one
     if networks is not None:
         server["networks"] = networks
     response = cloud.post(compute.url(cloud, "/servers"), json={"server": server},
@@ -48,11 +59,28 @@ def _create(cloud: CloudUnderTest, image_id: str, flavor_id: str,
     return response, server_id
 
 
+def _poll(cloud: CloudUnderTest, url: str) -> dict[str, Any]:
+    """One look at the server; a 5xx or unparsable answer is Unknown, not "never active"."""
+    found = cloud.answer("GET", url, fresh=True)
+    server = answers.field(found, "server")
+    if not isinstance(server, dict):
+        raise answers.Unknown(f"GET {url}: 'server' is not an object", found.evidence_id)
+    return server
+
+
 def _wait(cloud: CloudUnderTest, server_id: str) -> dict[str, Any]:
     url = compute.url(cloud, f"/servers/{server_id}")
-    _, body = wait_for(lambda: (cloud.json(cloud.get(url, fresh=True)) or {}).get("server", {}),
+    _, body = wait_for(lambda: _poll(cloud, url),
                        lambda s: s.get("status") in ("ACTIVE", "ERROR"), BOOT_TIMEOUT, 2)
     return body
+
+
+def _refused(cloud: CloudUnderTest, response: Any) -> None:
+    """A create that made no server must be a refusal a member can get; else Unknown."""
+    if response.status_code == 202:
+        raise answers.Unknown("POST /servers answered HTTP 202 without a readable server id",
+                              answers.evidence_of(response))
+    answers.interpret("POST", compute.url(cloud, "/servers"), response, REFUSALS)
 
 
 def _fault(response: Any, cloud: CloudUnderTest) -> str:
@@ -73,11 +101,13 @@ def boot(cloud: CloudUnderTest, image: dict[str, Any], fallback_network_id: str 
     response, server_id = _create(cloud, image_id, flavor["id"], None, "implicit")
     if server_id:
         server = _wait(cloud, server_id)
-        has_address = any(server.get("addresses", {}).values())
+        addresses = server.get("addresses")
+        has_address = isinstance(addresses, dict) and any(addresses.values())
         if server.get("status") != "ACTIVE":
             return Boot("error", server, f"server went {server.get('status')}: "
                         f"{(server.get('fault') or {}).get('message')}")
         return Boot("ok" if has_address else "no-network", server)
+    _refused(cloud, response)
     message = _fault(response, cloud)
     if not any(word in message.lower() for word in AMBIGUOUS):
         return Boot("error", None, f"HTTP {response.status_code}: {message}")
@@ -85,6 +115,11 @@ def boot(cloud: CloudUnderTest, image: dict[str, Any], fallback_network_id: str 
         return Boot("ambiguous", None, message)
     response, server_id = _create(cloud, image_id, flavor["id"], [{"uuid": fallback_network_id}],
                                   "explicit")
+    if not server_id:
+        _refused(cloud, response)
     server = _wait(cloud, server_id) if server_id else None
-    return Boot("ambiguous", server if server and server.get("status") == "ACTIVE" else None,
-                message)
+    if server and server.get("status") == "ACTIVE":
+        return Boot("ambiguous", server, message)
+    why = (f"went {server.get('status')}" if server else
+           f"was refused: HTTP {response.status_code}: {_fault(response, cloud)}")
+    return Boot("ambiguous", None, f"{message}; the boot on the advised network {why}")

@@ -10,14 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from os_interop import tiny_images
+from os_interop import answers, tiny_images
+from os_interop.answers import EMPTY
 from os_interop.apis import image
 from os_interop.cloud import CloudUnderTest
 from os_interop.flows.polling import wait_for
 from os_interop.resources import TAG
 
 SETTLED = ("active", "killed", "deleted", "deactivated")
-REFUSED = (401, 403, 405, 409, 415)
+DONE = (200, 201, 202, 204)
+REFUSED = (403, 405, 409, 415)     # a refusal of this method: try the next one
+# Answers of an upload step that are facts; anything else (5xx, 429, 401, a reset) is
+# unknown and raises, so a fault is never read as "PUT not allowed".
+STEP = {s: EMPTY for s in (*DONE, 400, 413, *REFUSED)}
 
 
 @dataclass
@@ -25,13 +30,28 @@ class Upload:
     disk_format: str
     method: str = "none"            # put | import:glance-direct | tasks | none
     active: bool = False
-    put_status: int | None = None   # the PUT /file (or v1 POST) answer
+    put_status: int | None = None   # the PUT /file (or v1 POST) answer: only statuses in STEP
     attempts: dict[str, Any] = field(default_factory=dict)
     image_id: str | None = None
 
 
+def _status_of(cloud: CloudUnderTest, url: str) -> dict[str, Any]:
+    """One poll of an image or task: its JSON object; a 5xx or unparsable answer is Unknown,
+    never "it did not become active"."""
+    found = cloud.answer("GET", url, fresh=True)
+    body = found.body
+    if not isinstance(body, dict):
+        raise answers.Unknown(f"GET {url} answered HTTP {found.status} without an object",
+                              found.evidence_id)
+    return body
+
+
+def _read(method: str, url: str, response: Any, expect: Any = STEP) -> answers.Answer:
+    return answers.interpret(method, url, response, expect)
+
+
 def _wait_active(cloud: CloudUnderTest, url: str, timeout: float = 90) -> bool:
-    ok, body = wait_for(lambda: cloud.json(cloud.get(url, fresh=True)) or {},
+    ok, body = wait_for(lambda: _status_of(cloud, url),
                         lambda b: b.get("status") in SETTLED, timeout)
     return ok and body.get("status") == "active"
 
@@ -42,9 +62,10 @@ def _create_v2(cloud: CloudUnderTest, disk_format: str, suffix: str) -> tuple[st
     response = cloud.post(image.v2(cloud, "/images"), json={
         "name": entry.name, "disk_format": disk_format, "container_format": "bare",
         "visibility": "private", "tags": [TAG, f"osi-run-{cloud.run_id}"]})
+    found = _read("POST", image.v2(cloud, "/images"), response, {**STEP, 201: answers.JSON})
     if response.status_code != 201:
         return None, response
-    image_id = cloud.json(response)["id"]
+    image_id = answers.field(found, "id")
     entry.created(image_id, image.v2(cloud, f"/images/{image_id}"))
     return image_id, response
 
@@ -55,10 +76,10 @@ def _put(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
     if image_id is None:
         return
     result.image_id = image_id
-    response = cloud.put(image.v2(cloud, f"/images/{image_id}/file"), data=data,
-                         headers={"Content-Type": "application/octet-stream"})
-    result.put_status = response.status_code
-    if response.status_code in (200, 201, 204):
+    response = cloud.answer("PUT", image.v2(cloud, f"/images/{image_id}/file"), STEP, data=data,
+                            headers={"Content-Type": "application/octet-stream"})
+    result.put_status = response.status
+    if response.status in (200, 201, 204):
         result.method, result.active = "put", _wait_active(cloud, image.v2(cloud, f"/images/{image_id}"))
 
 
@@ -67,12 +88,12 @@ def _import(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
     if image_id is None:
         result.attempts["import"] = created.status_code
         return
-    staged = cloud.put(image.v2(cloud, f"/images/{image_id}/stage"), data=data,
-                       headers={"Content-Type": "application/octet-stream"})
-    imported = cloud.post(image.v2(cloud, f"/images/{image_id}/import"),
-                          json={"method": {"name": "glance-direct"}}) if staged.status_code < 300 else staged
-    result.attempts["import"] = imported.status_code
-    if imported.status_code < 300:
+    staged = cloud.answer("PUT", image.v2(cloud, f"/images/{image_id}/stage"), STEP, data=data,
+                          headers={"Content-Type": "application/octet-stream"})
+    imported = cloud.answer("POST", image.v2(cloud, f"/images/{image_id}/import"), STEP,
+                            json={"method": {"name": "glance-direct"}}) if staged.status < 300 else staged
+    result.attempts["import"] = imported.status
+    if imported.status < 300:
         result.image_id = image_id
         result.method = "import:glance-direct"
         result.active = _wait_active(cloud, image.v2(cloud, f"/images/{image_id}"))
@@ -82,6 +103,7 @@ def _tasks(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
     swift = cloud.endpoint("object-store")
     container = cloud.resources.intend("container", delete_template=None)
     response = cloud.put(f"{swift}/{container.name}")
+    _read("PUT", f"{swift}/{container.name}", response)
     if response.status_code not in (201, 202, 204):
         result.attempts["tasks"] = f"container {response.status_code}"
         return
@@ -89,6 +111,7 @@ def _tasks(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
     obj = cloud.resources.intend("object")
     response = cloud.put(f"{swift}/{container.name}/{obj.name}", data=data,
                          headers={"Content-Type": "application/octet-stream"})
+    _read("PUT", f"{swift}/{container.name}/{obj.name}", response)
     if response.status_code not in (201, 202):
         result.attempts["tasks"] = f"object {response.status_code}"
         return
@@ -99,13 +122,14 @@ def _tasks(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
         "import_from": f"{container.name}/{obj.name}", "import_from_format": result.disk_format,
         "image_properties": {"name": img.name, "disk_format": result.disk_format,
                              "container_format": "bare"}}})
+    found = _read("POST", image.v2(cloud, "/tasks"), task, {**STEP, 201: answers.JSON})
     result.attempts["tasks"] = task.status_code
     if task.status_code != 201:
         return
-    task_url = image.v2(cloud, f"/tasks/{cloud.json(task)['id']}")
-    ok, body = wait_for(lambda: cloud.json(cloud.get(task_url, fresh=True)) or {},
+    task_url = image.v2(cloud, f"/tasks/{answers.field(found, 'id')}")
+    ok, body = wait_for(lambda: _status_of(cloud, task_url),
                         lambda b: b.get("status") in ("success", "failure"), 120, 2)
-    image_id = (body.get("result") or {}).get("image_id")
+    image_id = body.get("result").get("image_id") if isinstance(body.get("result"), dict) else None
     if image_id:
         img.created(image_id, image.v2(cloud, f"/images/{image_id}"))
         result.image_id, result.method = image_id, "tasks"
@@ -120,11 +144,12 @@ def _v1(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
         "Content-Type": "application/octet-stream", "x-image-meta-name": entry.name,
         "x-image-meta-disk_format": result.disk_format, "x-image-meta-container_format": "bare",
         "x-image-meta-is_public": "false"})
+    found = _read("POST", image.v1(cloud, "/images"), response, {**STEP, 201: answers.JSON})
     result.put_status = response.status_code
     if response.status_code == 201:
-        body = (cloud.json(response) or {}).get("image", {})
-        entry.created(body["id"], image.v1(cloud, f"/images/{body['id']}"))
-        result.image_id, result.method = body["id"], "put"
+        body, image_id = answers.field(found, "image"), answers.field(found, "image", "id")
+        entry.created(image_id, image.v1(cloud, f"/images/{image_id}"))
+        result.image_id, result.method = image_id, "put"
         result.active = body.get("status") == "active"
 
 

@@ -48,6 +48,7 @@ class ComputeService(ProxyAPIs, Service):
         r.add("GET", "/flavors/{flavor_id}/os-extra_specs",
               lambda req, flavor_id: json_response(200, {"extra_specs": {}}))
         r.add("GET", "/limits", self.limits)
+        r.add("GET", "/extensions", self.list_extensions)
         r.add("GET", "/servers", self.list_servers)
         r.add("GET", "/servers/detail", self.list_servers)
         r.add("POST", "/servers", self.create_server)
@@ -198,6 +199,24 @@ class ComputeService(ProxyAPIs, Service):
             "totalRAMUsed": sum(self.state.flavors[s["_flavor"]]["ram"] for s in servers),
             "totalServerGroupsUsed": 0}}})
 
+    def list_extensions(self, req: Request) -> Response:
+        """The loaded API extensions nova lists (a few; os-config-drive unless not loaded)."""
+        aliases = ["OS-DCF", "OS-EXT-AZ", "OS-EXT-IPS", "OS-EXT-STS", "os-keypairs"]
+        if self.personality["compute"]["config_drive"] != "absent":
+            aliases.append("os-config-drive")
+        return json_response(200, {"extensions": [
+            {"alias": a, "name": a, "namespace": f"http://docs.openstack.org/compute/ext/{a.lower()}/api/v1.1",
+             "updated": "2012-01-01T00:00:00Z", "description": a, "links": []} for a in sorted(aliases)]})
+
+    def _config_drive(self, req: Request, body: dict[str, Any], image: dict[str, Any]) -> str:
+        """What nova stores: "True" when asked for, forced by the operator, or required by the
+        image (img_config_drive mandatory); "" otherwise (nova/virt/configdrive.py required_by)."""
+        mode = self.personality["compute"]["config_drive"]
+        if mode == "absent" and "config_drive" in body and not self._legacy:
+            raise self._bad("server", body, "Additional properties are not allowed ('config_drive' was unexpected)")
+        asked = bool(body.get("config_drive")) and mode != "absent"
+        return "True" if asked or mode == "forced" or image.get("img_config_drive") == "mandatory" else ""
+
     def _visible_images(self, req: Request) -> list[dict[str, Any]]:
         return [i for i in self.state.images.values() if visible_image(i, req.auth["project_id"])]
 
@@ -242,6 +261,8 @@ class ComputeService(ProxyAPIs, Service):
             view.pop("locked")
         if not self._at_least(req, "2.19"):
             view.pop("description")
+        if self.personality["compute"]["config_drive"] == "absent":
+            view.pop("config_drive")
         return view
 
     def list_servers(self, req: Request) -> Response:
@@ -327,7 +348,7 @@ class ComputeService(ProxyAPIs, Service):
                 "created": now(), "updated": now(),
                 "hostId": hashlib.sha224((req.auth["project_id"] + "sim-host").encode()).hexdigest(),
                 "accessIPv4": body.get("accessIPv4", ""), "accessIPv6": body.get("accessIPv6", ""),
-                "key_name": body.get("key_name"), "config_drive": "True" if body.get("config_drive") else "",
+                "key_name": body.get("key_name"), "config_drive": self._config_drive(req, body, image),
                 "progress": 0, "OS-DCF:diskConfig": body.get("OS-DCF:diskConfig", "MANUAL"),
                 "OS-EXT-AZ:availability_zone": body.get("availability_zone") or "nova",
                 "OS-EXT-STS:power_state": 0, "OS-EXT-STS:task_state": "spawning", "OS-EXT-STS:vm_state": "building",

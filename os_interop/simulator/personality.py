@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import ipaddress
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -17,12 +16,10 @@ from typing import Any
 import jsonschema
 import yaml
 
+from os_interop import schemas
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PERSONALITY_DIR = PACKAGE_DIR / "personalities"
-_SCHEMA_CANDIDATES = (
-    PACKAGE_DIR.parents[1] / "schemas" / "personality.schema.json",  # repository checkout
-    PACKAGE_DIR.parent / "schemas" / "personality.schema.json",  # if packaged inside os_interop/
-)
 CLOUD_URL = "{cloud_url}"  # placeholder in expected values for the simulated cloud's base URL
 
 # Everything the schema marks optional gets its default here, in one place.
@@ -33,7 +30,7 @@ _DEFAULTS: dict[str, Any] = {
     "catalog": {"interfaces": ["public", "internal", "admin"]},
     "image": {"catalog_versioned": False, "discovery_base": None, "stores": None,
               "task_defaults": {}},
-    "compute": {"min_microversion": "2.1", "catalog_path": "/v2.1", "address_tags": True,
+    "compute": {"min_microversion": "2.1", "catalog_path": "/v2.1", "address_tags": True, "config_drive": "optional",
                 "flavors": [
                     {"id": "1", "name": "m1.tiny", "vcpus": 1, "ram": 512, "disk": 1},
                     {"id": "2", "name": "m1.small", "vcpus": 1, "ram": 2048, "disk": 20},
@@ -114,13 +111,10 @@ def find_personality(name: str) -> Path:
 
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.protocols.Validator:
-    for candidate in _SCHEMA_CANDIDATES:
-        if candidate.exists():
-            schema = json.loads(candidate.read_text(encoding="utf-8"))
-            cls = jsonschema.validators.validator_for(schema)
-            cls.check_schema(schema)
-            return cls(schema)
-    raise PersonalityError(f"personality.schema.json not found (looked in {', '.join(map(str, _SCHEMA_CANDIDATES))})")
+    schema = schemas.load("personality")   # from a checkout or a wheel (os_interop.suite)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
 
 
 def _field(path: Any) -> str:
@@ -226,6 +220,8 @@ def _check_semantics(path: Path, d: dict[str, Any]) -> None:
             fail("compute", f"microversion {version} is below 2.1")
     if comp["max_microversion"] and _mv(comp["min_microversion"]) > _mv(comp["max_microversion"]):
         fail("compute.min_microversion", "greater than max_microversion")
+    if comp["config_drive"] == "absent" and comp["max_microversion"] and _mv(comp["max_microversion"]) >= (2, 26):
+        fail("compute.config_drive", "from microversion 2.26 (Newton) API extensions cannot be disabled")
     for i, nova_net in enumerate(comp.get("nova_networking", {}).get("networks", [])):
         for cidr in nova_net["cidrs"]:
             try:

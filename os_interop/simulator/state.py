@@ -90,9 +90,12 @@ class CloudState:
         if net["service"] == "present":
             for n in net["networks"]:
                 owner = self.project_id if n["owner"] == "project" else self.provider_project_id
-                self.add_network(n["name"], owner, n["shared"], n["router_external"], n["is_default"],
-                                 n["port_security_enabled"], [(s["cidr"], s.get("gateway_ip", "auto"), s.get("name"))
-                                                              for s in n["subnets"]])
+                network = self.add_network(n["name"], owner, n["shared"], n["router_external"], n["is_default"],
+                                           n["port_security_enabled"], [(s["cidr"], s.get("gateway_ip", "auto"),
+                                                                         s.get("name")) for s in n["subnets"]])
+                for sid, spec in zip(network["subnets"], n["subnets"]):
+                    if not spec.get("enable_dhcp", True):   # static: neutron then allows no IPv6 mode either
+                        self.subnets[sid].update(enable_dhcp=False, ipv6_ra_mode=None, ipv6_address_mode=None)
             for n in net["networks"]:
                 if "router" in n:
                     self.add_router(n["name"], n["router"])

@@ -46,6 +46,10 @@ def test_emitted_profile_equals_the_declared_profile(full_run, personalities):
         emitted[name].pop("regions", None)
         declared[name] = personalities[name].expected_profile
         jsonschema.validate(profile.build(doc), profile.vendor_schema())
+        # results say which observations decided every profile key (issue 9.2)
+        assert set(doc["profile_sources"]) == set(emitted[name]), name
+        for key, observed in doc["profile_sources"].items():
+            assert observed and set(observed) <= set(doc["observations"]), (name, key)
     assert emitted == declared
 
 

@@ -30,7 +30,7 @@ NAMES = cloudconfig.available()
 def test_the_configurations_exist():
     assert set(NAMES) == {"upstream", "raw-only", "import-only", "no-floating-ip",
                           "public-direct", "ambiguous-networks", "open-ssh",
-                          "discovery-quirks", "nat-choices",
+                          "discovery-quirks", "nat-choices", "two-externals", "mixed-direct",
                           "egress-less", "cidr-ssh", "ssh-everywhere", "no-port-security"}
 
 
@@ -66,11 +66,11 @@ def test_configuration_is_well_formed(name):
             assert value == sorted(value), f"{key} is not sorted"
 
 
-def test_only_public_direct_hands_out_global_addresses():
+def test_only_the_direct_layouts_hand_out_global_addresses():
     for name in NAMES:
         cidrs = [s["cidr"] for spec in cloudconfig.load(name).networks for s in spec["subnets"]]
         is_global = [ipaddress.ip_network(c).is_global for c in cidrs]
-        assert any(is_global) == (name == "public-direct"), (name, cidrs)
+        assert any(is_global) == (name in ("public-direct", "mixed-direct")), (name, cidrs)
 
 
 @pytest.fixture

@@ -18,10 +18,13 @@ PROFILE_KEYS = {  # observation -> profile key, as capabilities/*.yaml map them 
     "image.format": "image_format", "image.disable_vendor_agent": "disable_vendor_agent",
     "image.use_tasks": "image_api_use_tasks", "network.has_network": "has_network",
     "floating_ip.source": "floating_ip_source", "floating_ip.requires": "requires_floating_ip",
-    "security_group.source": "secgroup_source",
+    "security_group.source": "secgroup_source", "floating_ip.force_ipv4": "force_ipv4",
 }
 NETWORK_FLAGS = {"network.default_interface": "default_interface", "floating_ip.nat_destination": "nat_destination",
-                 "floating_ip.nat_source": "nat_source", "floating_ip.routes_externally": "routes_externally"}
+                 "floating_ip.nat_source": "nat_source", "floating_ip.routes_externally": "routes_externally",
+                 "floating_ip.routes_ipv6_externally": "routes_ipv6_externally",
+                 "floating_ip.confirmed_nat_destination": "nat_destination",
+                 "floating_ip.confirmed_nat_source": "nat_source"}
 
 
 def _version_key(text: str) -> tuple[int, int]:
@@ -50,8 +53,9 @@ def test_expected_profile_is_composed_from_expected_observations(path):
     flags: dict[str, dict[str, bool]] = {}
     for key, flag in NETWORK_FLAGS.items():
         value = obs.get(key)
-        for name in [value] if isinstance(value, str) else value or []:
-            flags.setdefault(name, {})[flag] = True
+        named = value if isinstance(value, dict) else dict.fromkeys([value] if isinstance(value, str) else value or [], True)
+        for name, state in named.items():
+            flags.setdefault(name, {})[flag] = state
     if flags:
         composed["networks"] = [{"name": n, **flags[n]} for n in sorted(flags)]
     assert composed == p.expected_profile

@@ -1,59 +1,56 @@
 """The API helpers probes share: nova's candidate rule, URL building, and refusals that must
 surface as findings rather than as empty answers (requests-mock serves the cloud)."""
 
+from types import SimpleNamespace
+
 import pytest
 import requests
 import requests_mock
+from keystoneauth1 import session as ks_session
 
+from os_interop.answers import Unknown
 from os_interop.apis import image, network, versions
 from os_interop.cloud import CloudUnderTest
+from os_interop.evidence import EvidenceRecorder
+from os_interop.redaction import Redactor
 
 
 class StubCloud:
-    """Just what the helpers use of CloudUnderTest, over a requests-mock'ed session."""
+    """CloudUnderTest's own HTTP and read path (keystoneauth session, evidence recorder,
+    cache, answers.py) over requests-mock; only the catalog is stubbed."""
 
     unversioned = staticmethod(CloudUnderTest.unversioned)
     json = CloudUnderTest.json
+    request = CloudUnderTest.request
+    get = CloudUnderTest.get
+    answer = CloudUnderTest.answer
+    read = CloudUnderTest.read
 
-    def __init__(self, endpoints, project_id="p1"):
-        self.session = requests.Session()
-        mock_adapter = requests_mock.Adapter()
-        self.session.mount("http://", mock_adapter)
-        self.mock = mock_adapter
+    def __init__(self, endpoints, evidence_path, project_id="p1"):
+        raw = requests.Session()
+        self.mock = requests_mock.Adapter()
+        raw.mount("http://", self.mock)
+        recorder = EvidenceRecorder(evidence_path, "t", Redactor())
+        recorder.attach(raw)
+        self.session = ks_session.Session(session=raw)
+        self.conn = SimpleNamespace(recorder=recorder)
         self.endpoints_by_type = endpoints
         self.project_id = project_id
 
     def endpoint(self, service_type, interface=None):
         return self.endpoints_by_type.get(service_type)
 
-    def get(self, url, fresh=False, **kwargs):
-        return self.session.get(url, **kwargs)
-
 
 @pytest.fixture
-def cloud():
-    return StubCloud({"network": "http://n/v2.0", "image": "http://i/image/v2"})
+def cloud(tmp_path):
+    return StubCloud({"network": "http://n/v2.0", "image": "http://i/image/v2"},
+                     tmp_path / "evidence.jsonl")
 
 
 def test_network_url_does_not_double_the_version(cloud):
     assert network.url(cloud, "/networks") == "http://n/v2.0/networks"
     cloud.endpoints_by_type["network"] = "http://n"
     assert network.url(cloud, "/networks") == "http://n/v2.0/networks"
-
-
-def test_candidates_follow_novas_rule(cloud):
-    cloud.mock.register_uri("GET", "http://n/v2.0/networks", json={"networks": [
-        {"id": "1", "name": "mine", "project_id": "p1", "shared": False},
-        {"id": "2", "name": "shared", "project_id": "other", "shared": True},
-        {"id": "3", "name": "ext", "project_id": "other", "shared": False, "router:external": True},
-        {"id": "4", "name": "theirs", "project_id": "other", "shared": False}]})
-    assert network.by_name(network.candidates(cloud)) == ["mine", "shared"]
-
-
-def test_a_refused_listing_is_a_failure_not_an_empty_list(cloud):
-    cloud.mock.register_uri("GET", "http://n/v2.0/networks", status_code=500, json={})
-    with pytest.raises(AssertionError, match="HTTP 500"):
-        network.candidates(cloud)
 
 
 def _image_root(cloud, versions_listed):
@@ -77,18 +74,40 @@ def test_preferred_format_is_the_providers_majority_among_accepted(cloud):
     assert image.preferred_format(cloud) == "raw"       # the project's own images do not count
 
 
-def test_no_provider_images_means_the_sdk_default_when_accepted(cloud):
+def test_no_provider_images_means_no_preference_and_an_honest_upload_choice(cloud):
+    """Issue 9.2: nothing shows a preference, so none is observed; the upload still picks a
+    format (qcow2 if accepted, else raw, else the first accepted) as its own choice."""
     _image_root(cloud, ["v2.0"])
     cloud.mock.register_uri("GET", "http://i/image/v2/schemas/image", json={"properties": {
         "disk_format": {"enum": [None, "raw", "qcow2"]}}})
     cloud.mock.register_uri("GET", "http://i/image/v2/images?visibility=public&limit=100", json={"images": []})
-    assert image.preferred_format(cloud) == "qcow2"
+    assert image.preferred_format(cloud) is None
+    assert image.preference(cloud) == (None, "no provider images: nothing shows a preference")
+    assert image.upload_format(cloud) == "qcow2"
+    cloud.mock.register_uri("GET", "http://i/image/v2/schemas/image", json={"properties": {
+        "disk_format": {"enum": ["vhd", "raw"]}}})
+    cloud.conn.recorder.last_by_url.clear()
+    assert image.upload_format(cloud) == "raw"
+    cloud.mock.register_uri("GET", "http://i/image/v2/schemas/image", json={"properties": {
+        "disk_format": {"enum": ["vhd", "vmdk"]}}})
+    cloud.conn.recorder.last_by_url.clear()
+    assert image.upload_format(cloud) == "vhd"
 
 
-def test_a_refused_image_listing_is_a_failure(cloud):
+def test_provider_images_in_no_accepted_format_show_no_preference(cloud):
+    _image_root(cloud, ["v2.0"])
+    cloud.mock.register_uri("GET", "http://i/image/v2/schemas/image", json={"properties": {
+        "disk_format": {"enum": ["raw"]}}})
+    cloud.mock.register_uri("GET", "http://i/image/v2/images?visibility=public&limit=100",
+                            json={"images": [{"disk_format": "iso", "owner": "provider"}]})
+    preferred, why = image.preference(cloud)
+    assert preferred is None and "no provider image has an accepted disk format" in why
+
+
+def test_a_refused_image_listing_is_unknown_not_no_images(cloud):
     _image_root(cloud, ["v2.0"])
     cloud.mock.register_uri("GET", "http://i/image/v2/images?visibility=public&limit=100", status_code=503)
-    with pytest.raises(AssertionError, match="503"):
+    with pytest.raises(Unknown, match="503"):
         image.public_images(cloud)
 
 
@@ -96,12 +115,6 @@ def test_a_refused_image_listing_is_a_failure(cloud):
 def test_tasks_visibility(cloud, status, expected):
     cloud.mock.register_uri("GET", "http://i/image/v2/tasks?limit=1", status_code=status, json={})
     assert image.tasks_visibility(cloud) == expected
-
-
-def test_tasks_visibility_refuses_to_guess_on_a_server_error(cloud):
-    cloud.mock.register_uri("GET", "http://i/image/v2/tasks?limit=1", status_code=500, json={})
-    with pytest.raises(AssertionError):
-        image.tasks_visibility(cloud)
 
 
 def test_version_documents_of_every_shape():
@@ -122,13 +135,3 @@ def test_the_smallest_flavor_the_image_fits_in(cloud):
     assert smallest_flavor(cloud, min_disk=5)["id"] == "volume"       # disk 0: sized by the image
     assert smallest_flavor(cloud, min_ram=300, min_disk=5)["id"] == "small"
     assert smallest_flavor(cloud, min_ram=4096) is None
-
-
-def test_a_split_stack_network_routes_ipv6_but_not_ipv4_externally(cloud):
-    """OSIC-style: global IPv6 beside private IPv4 still needs a floating IP for IPv4."""
-    net = {"id": "n1", "name": "split"}
-    cloud.mock.register_uri("GET", "http://n/v2.0/subnets", json={"subnets": [
-        {"network_id": "n1", "ip_version": 4, "cidr": "10.0.0.0/24"},
-        {"network_id": "n1", "ip_version": 6, "cidr": "2001:4800:1ae1:18::/64"}]})
-    assert network.routes_externally(cloud, net)
-    assert not network.routes_externally(cloud, net, 4)

@@ -48,3 +48,16 @@ def test_phases_fold_setup_call_teardown():
     assert not result.done
     result.add_phase("teardown", "failed", "error", "cleanup broke", 0.1)
     assert result.done and result.outcome == "error" and abs(result.duration - 1.1) < 1e-9
+
+
+def test_a_required_capability_blocked_by_a_failed_prerequisite_is_not_ok():
+    """Issue 8.6: the lifecycle skipped because no server booted must not let exit 0 happen."""
+    blocked = TestResult(T)
+    blocked.add_phase("setup", "skipped", "blocked", "no server could be booted: HTTP 403", 0)
+    assert capability_outcome(CAP, [blocked], {}) == (
+        "fail", "cannot be tried: no server could be booted: HTTP 403")
+    advisory = Capability(**{**CAP.__dict__, "status": "advisory"})
+    assert capability_outcome(advisory, [blocked], {}) == ("skip", "no server could be booted: HTTP 403")
+    not_applicable = TestResult(T)
+    not_applicable.add_phase("call", "skipped", None, "the cloud has no floating IP source", 0)
+    assert capability_outcome(CAP, [not_applicable], {})[0] == "skip"

@@ -308,3 +308,20 @@ def test_round_trip_local_vendor_file(tmp_path, sdk_env, name):
     region = OpenStackConfig(config_files=[str(config_file)],
                              vendor_files=[str(vendor_file)]).get_one(cloud="target")
     assert_region_carries(region, vendor)
+
+
+def test_results_name_the_observations_that_decided_each_profile_key():
+    from os_interop.profile_sources import sources
+    caps = [
+        {"outcome": "pass", "observations": [
+            {"key": "image.format", "value": "raw", "profile_key": "image_format"},
+            {"key": "image.public_formats", "value": {"raw": 2}}]},
+        {"outcome": "error", "observations": [
+            {"key": "floating_ip.source", "value": "None", "profile_key": "floating_ip_source"}]},
+        {"outcome": "diverge", "observations": [
+            {"key": "network.default_interface", "value": "private", "profile_key": "networks"},
+            {"key": "floating_ip.nat_source", "value": None, "profile_key": "networks[].nat_source"},
+            {"key": "floating_ip.routes_externally", "value": [], "profile_key": "networks"},
+            {"key": "image.endpoint_override", "value": None, "profile_key": "image_endpoint_override"}]},
+    ]
+    assert sources(caps) == {"image_format": ["image.format"], "networks": ["network.default_interface"]}

@@ -310,15 +310,17 @@ def test_tcp22_that_the_group_already_has_is_already_present_not_refused(cloud):
     assert seen["security_group.new_group_ingress_foreign"] == ["IPv4 tcp:22 0.0.0.0/0"]
 
 
-def test_a_refused_rule_is_a_finding_with_the_answer(cloud):
+def test_a_refused_rule_fails_with_the_answer_and_the_group_still_goes(cloud):
+    """Adding a rule is the flow's fourth step (required): a member who cannot is a fail."""
     _new_group(cloud)
     _rule_posts(cloud, {"status_code": 403, "json": {"NeutronError": {
         "type": "PolicyNotAuthorized", "message": "(rule:create_security_group_rule) is disallowed"}}})
     seen, observe = observer()
-    probe.test_new_group_rules(cloud, observe)
+    with pytest.raises(AssertionError, match="cannot add a security group rule: HTTP 403 PolicyNotAuthorized"):
+        probe.test_new_group_rules(cloud, observe)
     assert seen["security_group.rule_add_remove"] is False
-    assert seen["security_group.rule_refusal"].startswith("HTTP 403 PolicyNotAuthorized")
     assert "security_group.new_group_ssh" not in seen
+    assert ("deleted", "osi-test-secgroup") in cloud.resources.events
 
 
 @pytest.mark.parametrize("reply", [{"status_code": 500, "json": {}}, {"status_code": 429},
@@ -346,9 +348,14 @@ NETWORKS = {"networks": [
     {"id": "n3", "name": "ext", "project_id": "other", "shared": False, "port_security_enabled": False}]}
 
 
+def _subnets(cloud):
+    cloud.mock.register_uri("GET", f"{N}/subnets", json={"subnets": []})
+
+
 def test_networks_without_port_security_are_named(cloud):
     _extensions(cloud, "security-group", "port-security")
     cloud.mock.register_uri("GET", f"{N}/networks", json=NETWORKS)
+    _subnets(cloud)
     seen, observe = observer()
     probe.test_port_security_of_networks(cloud, observe)
     assert seen == {"security_group.not_enforced_on": ["direct"]}     # ext cannot take a server
@@ -357,6 +364,7 @@ def test_networks_without_port_security_are_named(cloud):
 def test_without_the_extension_groups_are_always_enforced(cloud):
     _extensions(cloud, "security-group")
     cloud.mock.register_uri("GET", f"{N}/networks", json={"networks": [{"id": "n1", "project_id": "p1"}]})
+    _subnets(cloud)
     seen, observe = observer()
     probe.test_port_security_of_networks(cloud, observe)
     assert seen == {"security_group.not_enforced_on": []}
@@ -365,6 +373,7 @@ def test_without_the_extension_groups_are_always_enforced(cloud):
 def test_a_missing_attribute_with_the_extension_is_unknown(cloud):
     _extensions(cloud, "security-group", "port-security")
     cloud.mock.register_uri("GET", f"{N}/networks", json={"networks": [{"id": "n1", "project_id": "p1"}]})
+    _subnets(cloud)
     with pytest.raises(Unknown):
         probe.test_port_security_of_networks(cloud, observer()[1])
 

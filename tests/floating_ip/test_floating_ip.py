@@ -1,30 +1,41 @@
-"""Floating IPs: where they come from, whether a server needs one, and the full lifecycle."""
+"""Floating IPs: where they come from, whether a server needs one, and the full lifecycle.
+
+Which networks route out, which take floating IPs and from which external network are decided
+in os_interop/apis/network.py from what a member can read; the lifecycle confirms them."""
 
 import ipaddress
 
 import pytest
 
+from os_interop import answers
 from os_interop.apis import compute, network
 
 
 def _nova_pools(cloud):
+    """nova-network's pools; None when nova says the API is not there (404, or 410 once
+    nova-network was removed). A 5xx, 429 or unreadable body is Unknown, never "no pools"."""
     url = compute.url(cloud, "/os-floating-ip-pools")
     if url is None:
         return None
-    response = cloud.get(url, headers=compute.headers(compute.LEGACY))
-    if response.status_code != 200:
+    found = cloud.answer("GET", url, {200: answers.JSON, 404: answers.EMPTY, 410: answers.EMPTY},
+                         headers=compute.headers(compute.LEGACY))
+    if found.status != 200:
         return None
-    return (cloud.json(response) or {}).get("floating_ip_pools", [])
+    pools = answers.field(found, "floating_ip_pools")
+    if not isinstance(pools, list):
+        raise answers.Unknown(f"GET {url}: floating_ip_pools is not a list", found.evidence_id)
+    return pools
 
 
 def source(cloud):
     """'neutron', 'nova' or 'None' (the string openstacksdk's schema wants)."""
-    extensions = network.extensions(cloud)
-    if extensions is None:
-        if cloud.endpoint("network") is not None:
-            return "None"        # listed but broken (Rackspace): no floating IPs through it
+    service = network.service(cloud)
+    if service == network.BROKEN:
+        return "None"        # listed but broken (Rackspace): no floating IPs through it
+    if service == network.ABSENT:
         return "nova" if _nova_pools(cloud) else "None"
-    if {"router", "external-net"} <= extensions and network.external(cloud):
+    extensions = network.extensions(cloud)
+    if {"router", "external-net"} <= extensions and network.topology(cloud).external:
         return "neutron"
     return "None"
 
@@ -32,13 +43,10 @@ def source(cloud):
 def test_floating_ip_source(cloud, observe):
     found = source(cloud)
     observe("floating_ip.source", found)
-    externals = network.external(cloud) if found == "neutron" else []
-    observe("floating_ip.external_networks", network.by_name(externals))
-    nat_source = None
-    if len(externals) > 1:
-        default = [n for n in externals if n.get("is_default")]
-        nat_source = (default or sorted(externals, key=lambda n: n.get("name") or ""))[0].get("name")
-    observe("floating_ip.nat_source", nat_source)
+    topo = network.topology(cloud) if found == "neutron" else None
+    observe("floating_ip.external_networks", network.by_name(topo.external) if topo else [])
+    chosen = network.nat_source(topo, network.nat_network(topo, network.candidates(topo))) if topo else None
+    observe("floating_ip.nat_source", chosen.get("name") if chosen else None)
 
 
 def test_public_addressing(cloud, observe):
@@ -47,22 +55,27 @@ def test_public_addressing(cloud, observe):
         # model is a private fixed range plus floating IPs from its pools (True).
         observe("floating_ip.requires", source(cloud) == "nova")
         return
-    candidates = network.candidates(cloud)
-    observe("floating_ip.routes_externally",
-            network.by_name([n for n in candidates if network.routes_externally(cloud, n)]))
-    # a global IPv6 subnet next to a private IPv4 one still needs a floating IP for IPv4
-    direct = [n for n in candidates if network.routes_externally(cloud, n, 4)]
+    topo = network.topology(cloud)
+    candidates = network.candidates(topo)
+    stated = network.stated_networks(topo, candidates)
+    observe("floating_ip.routes_externally", {
+        network.name_of(n): network.routes_externally(topo, n, candidates) for n in stated})
+    observe("floating_ip.routes_ipv6_externally", {
+        network.name_of(n): network.routes(topo, n, 6) for n in stated if network.routes(topo, n, 6) is not None})
+    # routes_ipv6_externally alone does not change openstacksdk's interface_ip; force_ipv4 does
+    observe("floating_ip.force_ipv4", True if network.ipv6_unreachable(topo, candidates) else None)
+    direct = [n for n in candidates if network.routes(topo, n, 4)]
     observe("floating_ip.direct_public", bool(direct))
-    natted = [n for n in candidates if network.nat_able(cloud, n)]
+    natted = [n for n in candidates if network.nat_gateways(topo, n)]
     has_source = source(cloud) != "None"
     if direct or not has_source:
         requires = False
     elif natted:
         requires = True
     else:
-        requires = None      # private networks without a router: cannot tell from outside
+        requires = None      # private networks without a visible router: cannot tell from outside
     observe("floating_ip.requires", requires)
-    choice = network.advised_network(cloud, natted) if len(natted) > 1 else None
+    choice = network.nat_destination(topo, candidates)
     observe("floating_ip.nat_destination", choice.get("name") if choice else None)
 
 
@@ -84,10 +97,8 @@ def test_server_address(run_server, observe):
 
 
 def _neutron_lifecycle(cloud, server):
-    ports = network.listing(cloud, "ports", f"?device_id={server['id']}")
-    port = next((p for p in ports for ip in p.get("fixed_ips", [])
-                 if ipaddress.ip_address(ip["ip_address"]).version == 4), None)
-    assert port, "the server has no port with an IPv4 address to attach a floating IP to"
+    port, why = _attach_port(cloud, server)
+    assert port, why
     entry = cloud.resources.intend("floatingip")
     created = cloud.post(network.url(cloud, "/floatingips"), json={"floatingip": {
         "floating_network_id": _floating_network(cloud, port), "description": entry.name}})
@@ -106,20 +117,18 @@ def _neutron_lifecycle(cloud, server):
     cloud.resources.mark(entry, "deleted")
 
 
+def _attach_port(cloud, server):
+    """(port, why): the server's port a floating IP can attach to (network.port_for_floating_ip)."""
+    ports = network.listing(cloud, "ports", f"?device_id={server['id']}")
+    return network.port_for_floating_ip(network.topology(cloud), ports)
+
+
 def _floating_network(cloud, port):
-    """The external network behind the router of the port's subnet, as a client picks it;
-    else the default (is_default, then first by name) external network."""
-    subnets = {ip["subnet_id"] for ip in port.get("fixed_ips", [])}
-    interfaces = network.listing(cloud, "ports", "?device_owner=network:router_interface")
-    routers = {p["device_id"] for p in interfaces
-               if any(ip.get("subnet_id") in subnets for ip in p.get("fixed_ips", []))}
-    for router in network.listing(cloud, "routers"):
-        if router["id"] in routers and (router.get("external_gateway_info") or {}).get("network_id"):
-            return router["external_gateway_info"]["network_id"]
-    externals = network.external(cloud)
-    default = [n for n in externals if n.get("is_default")] or sorted(
-        externals, key=lambda n: n.get("name") or "")
-    return default[0]["id"]
+    """The id of the external network that can serve a floating IP for the port."""
+    topo = network.topology(cloud)
+    chosen, why = network.floating_network(topo, topo.by_id(port["network_id"]) or {"id": port["network_id"]})
+    assert chosen, why
+    return chosen["id"]
 
 
 def _nova_lifecycle(cloud, server):
@@ -147,5 +156,41 @@ def test_floating_ip_lifecycle(cloud, run_server, observe):
         pytest.skip("the cloud has no floating IP source")
     if run_server.server is None:
         pytest.skip(f"no server could be booted: {run_server.detail}")
+    if found == "neutron":
+        _observe_choice(cloud, run_server.server, observe)
     (_neutron_lifecycle if found == "neutron" else _nova_lifecycle)(cloud, run_server.server)
     observe("floating_ip.lifecycle", True)
+    if found == "neutron":
+        _observe_confirmed(cloud, run_server.server, observe)
+
+
+def _observe_choice(cloud, server, observe):
+    """Which port and which external network the lifecycle uses, and why (before it acts)."""
+    port, why = _attach_port(cloud, server)
+    topo = network.topology(cloud)
+    port_net = topo.by_id(port["network_id"]) if port else None
+    observe("floating_ip.lifecycle_port", {"network": network.name_of(port_net) if port_net else None,
+                                           "why": why})
+    if port is None:
+        pytest.skip(f"the run's server cannot take a floating IP: {why}")
+    external, reason = network.floating_network(topo, port_net or {"id": port["network_id"]})
+    observe("floating_ip.lifecycle_external", {"network": external.get("name") if external else None,
+                                               "why": reason})
+
+
+def _observe_confirmed(cloud, server, observe):
+    """What the association proved and the read-only reading could not see (a provider's
+    router): the NAT destination among several candidates, the NAT source among several
+    external networks. Only where the read-only observation was undecided."""
+    topo = network.topology(cloud)
+    candidates = network.candidates(topo)
+    port, _ = _attach_port(cloud, server)
+    port_net = topo.by_id(port["network_id"]) or {"id": port["network_id"]}
+    destination = None
+    if len(candidates) > 1 and network.nat_destination(topo, candidates) is None:
+        destination = network.name_of(port_net)
+    observe("floating_ip.confirmed_nat_destination", destination)
+    external, _ = network.floating_network(topo, port_net)
+    nat_net = network.nat_network(topo, candidates)
+    undecided = len(topo.external) > 1 and network.nat_source(topo, nat_net) is None
+    observe("floating_ip.confirmed_nat_source", external.get("name") if undecided else None)

@@ -6,22 +6,19 @@ import pytest
 
 from os_interop.apis import image
 
-XENAPI_AGENT_OFF = {"vm_mode": "hvm", "xenapi_use_agent": "False"}
-
 
 def test_accepted_formats(cloud, observe):
     if image.catalog_url(cloud) is None:
         pytest.skip("no image service in the catalog")
-    body = image.schema(cloud)
-    if body is None:
-        assert not image.v2_offered(cloud), "image v2 is offered but GET /v2/schemas/image fails"
+    if not image.v2_offered(cloud):
         pytest.skip("no /v2/schemas/image (image v1 only): accepted formats are not published")
-    props = body.get("properties", {})
+    body = image.schema(cloud)
+    assert body is not None, "image v2 is offered but GET /v2/schemas/image answers 404"
     disk = image.accepted_formats(cloud)
     assert disk, "the image schema publishes no disk_format enum"
     observe("image.disk_formats", disk)
-    observe("image.container_formats",
-            sorted(f for f in props.get("container_format", {}).get("enum") or [] if f))
+    container = ((body.get("properties") or {}).get("container_format") or {}).get("enum") or []
+    observe("image.container_formats", sorted(f for f in container if isinstance(f, str) and f))
     observe("image.qcow2_accepted", "qcow2" in disk)
 
 
@@ -31,12 +28,10 @@ def test_preferred_format(cloud, observe):
     provider = image.provider_images(cloud)
     observe("image.public_formats", dict(sorted(Counter(
         i.get("disk_format") for i in provider if i.get("disk_format")).items())))
-    preferred = image.preferred_format(cloud)
-    assert preferred, "no disk format is both accepted and usable"
+    preferred, why_not = image.preference(cloud)
+    if preferred is None:   # unknown, with its reason: never openstacksdk's default as a finding
+        pytest.skip(why_not)
     observe("image.format", preferred)
-    xen = [i for i in provider if "xenapi_use_agent" in i or
-           "xenapi_use_agent" in (i.get("properties") or {})]
-    observe("image.disable_vendor_agent", XENAPI_AGENT_OFF if xen else None)
 
 
 def test_upload_becomes_active(run_upload, observe):

@@ -17,22 +17,6 @@ GONE = {404: answers.EMPTY, 410: answers.EMPTY}   # nova: no such API (2.36+, no
 DECLINED = {**{s: answers.EMPTY for s in range(400, 500) if s not in (401, 429)}, 409: answers.JSON}
 
 
-def _extensions(cloud):
-    """Neutron's extension aliases; None when neutron is not in the catalog or answers 404
-    for its extension list (listed but not working). The same read, URL and cache entry as
-    apis/network.extensions once that reads three ways; anything else is Unknown."""
-    where = network.url(cloud, "/extensions")
-    if where is None:
-        return None
-    found = cloud.answer("GET", where, answers.MAYBE)
-    if found.absent:
-        return None
-    items = answers.field(found, "extensions")
-    if not isinstance(items, list):
-        raise Unknown(f"GET {where}: 'extensions' is not a list", found.evidence_id)
-    return {e.get("alias") for e in items if isinstance(e, dict)}
-
-
 def _nova_groups(cloud):
     """nova's os-security-groups (legacy microversion); None when nova has no such API."""
     where = compute.url(cloud, "/os-security-groups")
@@ -51,19 +35,10 @@ def _nova_groups(cloud):
 def source(cloud):
     """neutron, nova, or "None" only where the cloud says so: neutron lists no security-group
     extension, or there is no working neutron and nova has no security-group API."""
-    extensions = _extensions(cloud)
+    extensions = network.extensions(cloud)
     if extensions is not None:
         return "neutron" if "security-group" in extensions else "None"
     return "nova" if _nova_groups(cloud) is not None else "None"
-
-
-def _neutron_list(cloud, collection, query="", fresh=False):
-    where = network.url(cloud, f"/{collection}{query}")
-    found = cloud.answer("GET", where, fresh=fresh)
-    items = answers.field(found, collection.replace("-", "_"))
-    if not isinstance(items, list):
-        raise Unknown(f"GET {where}: {collection} is not a list", found.evidence_id)
-    return items
 
 
 def test_secgroup_source(cloud, observe):
@@ -77,12 +52,12 @@ def _default_group_rules(cloud, kind):
         group = next((g for g in _nova_groups(cloud) if g.get("name") == "default"), None)
         assert group, "nova lists no default security group"
         return [sg.from_nova(r, "default") for r in group.get("rules") or []], sg.PARENT
-    groups = _neutron_list(cloud, "security-groups", f"?name=default&project_id={cloud.project_id}")
+    groups = network.listing(cloud, "security-groups", f"?name=default&project_id={cloud.project_id}")
     assert groups, "the project has no default security group"
     group = groups[0]
     rules = group.get("security_group_rules")
     if rules is None:
-        rules = _neutron_list(cloud, "security-group-rules", f"?security_group_id={group['id']}")
+        rules = network.listing(cloud, "security-group-rules", f"?security_group_id={group['id']}")
     return rules, group["id"]
 
 
@@ -111,10 +86,10 @@ def test_default_group_egress(cloud, observe):
 
 # -- the template ----------------------------------------------------------------------------------
 def test_rule_template(cloud, observe):
-    if "security-groups-default-rules" not in (_extensions(cloud) or set()):
+    if "security-groups-default-rules" not in (network.extensions(cloud) or set()):
         observe("security_group.template", None)
         pytest.skip("no default-security-group-rules template: the extension is not listed")
-    rules = _neutron_list(cloud, "default-security-group-rules")
+    rules = network.listing(cloud, "default-security-group-rules")
     observe("security_group.template", sorted(sg.template_text(r) for r in rules))
     for subject, default in (("default", True), ("custom", False)):
         used = sg.template_for(rules, default)
@@ -153,7 +128,7 @@ def _add_rule(cloud, group, rule):
 
 def _held_rule(cloud, group, rule, posted):
     """The id of the group's rule a 409 SecurityGroupRuleExists was about."""
-    held = _neutron_list(cloud, "security-group-rules", f"?security_group_id={group['id']}", fresh=True)
+    held = network.listing(cloud, "security-group-rules", f"?security_group_id={group['id']}")
     match = next((r for r in held if sg.rule_text(r) == sg.rule_text(rule)), None)
     if match is None:
         raise Unknown("POST security-group-rules answered 409 SecurityGroupRuleExists, but the group "
@@ -180,9 +155,8 @@ def _probe_rules(cloud, group, observe):
         rule_id = _held_rule(cloud, group, probe_rule, posted)
     removed, answer = _remove_rule(cloud, rule_id) if rule_id else (False, posted)
     observe("security_group.rule_add_remove", removed)
-    if not removed:
-        observe("security_group.rule_refusal", _refusal(cloud, answer))
-        return
+    assert removed, f"a member cannot {'remove' if rule_id else 'add'} a security group rule: " \
+                    f"{_refusal(cloud, answer)}"
     outcome, rule_id, _ = _add_rule(cloud, group, sg.SSH_RULE)
     observe("security_group.new_group_ssh", outcome)
     if outcome == sg.ADDED:
@@ -211,7 +185,7 @@ def _port_security(cloud):
     kind = source(cloud)
     if kind != "neutron":
         pytest.skip(f"port security is a neutron attribute (security groups: {kind})")
-    return "port-security" in _extensions(cloud)
+    return "port-security" in network.extensions(cloud)
 
 
 def _unenforced(item, where, extension):
@@ -225,20 +199,18 @@ def _unenforced(item, where, extension):
 
 def test_port_security_of_networks(cloud, observe):
     extension = _port_security(cloud)
-    networks = _neutron_list(cloud, "networks")
-    # the networks a server can be attached to: the project's own and every shared one (nova's rule)
-    attachable = [n for n in networks if n.get("shared") or network.owner(n) == cloud.project_id]
+    attachable = network.candidates(network.topology(cloud))   # the project's own and shared ones
     observe("security_group.not_enforced_on", sorted(
-        n.get("name") or n["id"] for n in attachable if _unenforced(n, "GET networks", extension)))
+        network.name_of(n) for n in attachable if _unenforced(n, "GET networks", extension)))
 
 
 def test_server_ports_enforced(cloud, run_server, observe):
     extension = _port_security(cloud)
     if run_server.server is None:
         pytest.skip(f"no server could be booted: {run_server.detail}")
-    ports = _neutron_list(cloud, "ports", f"?device_id={run_server.server['id']}")
+    ports = network.listing(cloud, "ports", f"?device_id={run_server.server['id']}")
     assert ports, "neutron lists no port for the run's server"
-    names = {n["id"]: n.get("name") or n["id"] for n in _neutron_list(cloud, "networks")}
+    names = {n["id"]: network.name_of(n) for n in network.listing(cloud, "networks")}
     observe("security_group.server_not_enforced_on", sorted(
         names.get(p.get("network_id"), p.get("network_id")) for p in ports
         if _unenforced(p, "GET ports", extension)))

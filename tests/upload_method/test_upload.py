@@ -24,9 +24,10 @@ def test_tasks_api(cloud, observe):
 
 
 def test_direct_put(run_upload, observe):
+    # put_status is only ever an answer that means something (flows/upload.py STEP): a 5xx
+    # or 429 on the PUT raised Unknown, so this capability is `error`, never "PUT refused"
     if run_upload.put_status is None:
         pytest.skip(f"the image could not even be created: {run_upload.attempts}")
-    assert run_upload.put_status < 500, f"PUT answered HTTP {run_upload.put_status}"
     observe("image.put_allowed", run_upload.put_status in (200, 201, 204))
 
 

@@ -15,6 +15,7 @@ SCALARS = {
     "floating_ip_source": "floating_ip.source",
     "requires_floating_ip": "floating_ip.requires",
     "secgroup_source": "security_group.source",
+    "force_ipv4": "floating_ip.force_ipv4",
 }
 
 
@@ -24,11 +25,15 @@ def compose(observed: dict[str, Any]) -> dict[str, Any]:
     flags: dict[str, dict[str, bool]] = {}
     for flag, obs in (("default_interface", "network.default_interface"),
                       ("nat_destination", "floating_ip.nat_destination"),
-                      ("nat_source", "floating_ip.nat_source")):
+                      ("nat_destination", "floating_ip.confirmed_nat_destination"),
+                      ("nat_source", "floating_ip.nat_source"),
+                      ("nat_source", "floating_ip.confirmed_nat_source")):
         if observed.get(obs):
             flags.setdefault(observed[obs], {})[flag] = True
-    for name in observed.get("floating_ip.routes_externally") or []:
-        flags.setdefault(name, {})["routes_externally"] = True
+    for flag in ("routes_externally", "routes_ipv6_externally"):   # {name: bool}, or a list of names
+        value = observed.get(f"floating_ip.{flag}") or {}
+        for name, state in (value.items() if isinstance(value, dict) else dict.fromkeys(value, True).items()):
+            flags.setdefault(name, {})[flag] = bool(state)
     if flags:
         profile["networks"] = [{"name": name, **flags[name]} for name in sorted(flags)]
     return profile

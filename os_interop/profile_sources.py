@@ -1,0 +1,46 @@
+"""Which observations decide which openstacksdk profile keys.
+
+An observation decides the `profile_key` its capability maps it to (capabilities/*.yaml)
+unless its capability errored (an error is never a profile key: answers.py) or it observed
+nothing usable (null, or no network names): then openstacksdk's defaults apply. Results
+documents record the answer (`profile_sources`); reporters/profile.py composes the profile
+from the very same list, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+NETWORKS = "networks"
+
+
+def top_key(profile_key: str) -> str:
+    """'networks[].nat_source' -> 'networks'; 'image_format' -> 'image_format'."""
+    return profile_key.split("[")[0].split(".")[0]
+
+
+def deciding(capabilities: list[dict[str, Any]],
+             values: dict[str, Any] | None = None) -> list[tuple[str, str, Any]]:
+    """(observation key, profile key, value) of every observation that decides a profile key,
+    from a results document's capability entries; `values` (the flat observations) wins."""
+    found: dict[str, tuple[str, str, Any]] = {}
+    for cap in capabilities:
+        if cap["outcome"] == "error":
+            continue
+        for obs in cap["observations"]:
+            key = obs["key"]
+            if "profile_key" not in obs or key in found:
+                continue
+            value = (values or {}).get(key, obs["value"])
+            if value is None or (top_key(obs["profile_key"]) == NETWORKS and not value):
+                continue
+            found[key] = (key, obs["profile_key"], value)
+    return list(found.values())
+
+
+def sources(capabilities: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """profile key -> the observation keys that decided it."""
+    out: dict[str, list[str]] = {}
+    for key, profile_key, _ in deciding(capabilities):
+        out.setdefault(top_key(profile_key), []).append(key)
+    return {k: sorted(v) for k, v in sorted(out.items())}
