@@ -185,3 +185,26 @@ def test_a_service_that_never_gets_ready_is_stopped_and_named(layout):
 
 def test_ports_are_loopback_and_distinct():
     assert len(set(PORTS.values())) == len(PORTS)
+
+
+def test_refcloud_check_classifies_rules_like_the_suite():
+    """refcloud check's own reading of security-group rules (an independent implementation)
+    agrees with the probes' on the layouts the configurations reproduce."""
+    from os_interop.apis import security_groups as suite
+    from refcloud_lib.observe import secgroups as check
+
+    def rule(direction, ethertype="IPv4", protocol=None, port=None, prefix=None, group=None):
+        return {"direction": direction, "ethertype": ethertype, "protocol": protocol, "port_range_min": port,
+                "port_range_max": port, "remote_ip_prefix": prefix, "remote_group_id": group}
+    layouts = [
+        [rule("ingress", group="g"), rule("ingress", "IPv6", group="g"), rule("egress"), rule("egress", "IPv6")],
+        [rule("ingress", group="g"), rule("ingress", "IPv6", group="g")],                      # egress-less
+        [rule("ingress", group="g"), rule("ingress", protocol="tcp", port=22, prefix="10.0.0.0/8"),
+         rule("egress")],                                                                     # cidr-ssh, IPv4 out
+        [rule("ingress", protocol="tcp", port=22, prefix="0.0.0.0/0"), rule("egress", protocol="tcp", port=443),
+         rule("egress", "IPv6", prefix="::/0")],
+    ]
+    for rules in layouts:
+        assert check.egress_families(rules) == suite.egress_families(rules)
+        assert check.foreign(rules, "g") == suite.foreign_ingress(rules, "g")
+        assert check.open_ports(rules) == suite.open_to_world(rules)
