@@ -501,6 +501,7 @@ class ImageService(Service):
         return json_response(200, {"images": [self._v1_detail(i) for i in self._v1_list(req)]})
 
     def _v1_meta(self, req: Request) -> dict[str, Any]:
+        """Image metadata from ``x-image-meta-*`` headers, the only place glance v1 reads it from."""
         meta: dict[str, Any] = {}
         props: dict[str, str] = {}
         for key, value in req.headers.items():
@@ -509,11 +510,6 @@ class ImageService(Service):
                 props[low[len("x-image-meta-property-"):]] = value
             elif low.startswith("x-image-meta-"):
                 meta[low[len("x-image-meta-"):].replace("-", "_")] = value
-        if (req.headers.get("Content-Type") or "").startswith("application/json") and req.body:
-            # openstacksdk's v1 proxy posts JSON metadata; accepted for convenience
-            body = req.json()
-            meta.update({k: v for k, v in body.items() if k != "properties"})
-            props.update({k: str(v) for k, v in (body.get("properties") or {}).items()})
         meta["properties"] = props
         return meta
 
@@ -540,8 +536,11 @@ class ImageService(Service):
             image["protected"] = str(meta["protected"]).lower() == "true"
         image.update(meta["properties"])
         if data:
-            if not image["disk_format"] or not image["container_format"]:
-                raise self.error(400, "Disk format is not specified.")
+            # glance v1 reserves the image before it validates for activation, so a refused
+            # upload leaves a queued image behind (glance/api/v1/images.py create/_handle_source)
+            for field, what in (("disk_format", "Disk"), ("container_format", "Container")):
+                if not image[field]:
+                    raise self.error(400, f"{what} format is not specified.")
             if image["status"] != "queued":
                 raise self.error(409, "Cannot upload to an unqueued image")
             if img["put_upload"] == "forbidden":
@@ -551,8 +550,7 @@ class ImageService(Service):
         return image
 
     def _v1_data(self, req: Request) -> bytes | None:
-        if (req.headers.get("Content-Type") or "").startswith("application/json"):
-            return None
+        """The request body is image data, whatever its Content-Type (a JSON body too)."""
         return req.body or None
 
     def v1_create(self, req: Request) -> Response:

@@ -51,6 +51,10 @@ class ObjectStoreService(Service):
                                              "account_listing_limit": 10000, "max_meta_count": 90,
                                              "strict_cors_mode": True,
                                              "policies": [{"name": "Policy-0", "default": True}]},
+                                   # swift's slo middleware registers this section; min_segment_size is
+                                   # fixed at 1 for old clients (openstacksdk reads it, and crashes without it)
+                                   "slo": {"max_manifest_segments": 1000, "max_manifest_size": 8388608,
+                                           "yield_frequency": 10, "min_segment_size": 1},
                                    "tempurl": {"methods": ["GET", "HEAD", "PUT", "POST", "DELETE"]}})
 
     # -- helpers ---------------------------------------------------------------------------------

@@ -215,6 +215,14 @@ def _check_semantics(path: Path, d: dict[str, Any]) -> None:
             fail("network.auto_allocation", "needs an external network with is_default: true")
     if d["security_groups"]["template"] and "security-groups-default-rules" not in net["extensions"]:
         fail("security_groups.template", "needs the 'security-groups-default-rules' extension")
+    flow = d.get("expected_client_flow")
+    if flow is not None:
+        impossible = {step for step, value in flow.items() if value == "impossible"}
+        explained = set(flow.get("why", {}))
+        for step in sorted(impossible - explained):
+            fail(f"expected_client_flow.{step}", "an impossible step needs a why")
+        for step in sorted(explained - impossible):
+            fail(f"expected_client_flow.why.{step}", "only impossible steps have a why")
     for version in (comp["min_microversion"], comp["max_microversion"]):
         if version is not None and _mv(version) < (2, 1):
             fail("compute", f"microversion {version} is below 2.1")

@@ -117,3 +117,29 @@ def test_v1_only_cloud(client):
     assert head.headers["x-image-meta-property-purpose"] == "selftest"
     assert c.image("DELETE", f"/v1/images/{image['id']}").status_code == 200
     assert c.image("HEAD", f"/v1/images/{image['id']}").status_code == 404
+
+
+def test_v1_reads_metadata_from_headers_only(client, fleet):
+    """A JSON body is image data to glance v1: the image is reserved, then refused for its format."""
+    c = client("hpcloud-2015")
+    refused = c.image("POST", "/v1/images", json={"name": "sim-json", "disk_format": "qcow2",
+                                                  "container_format": "bare"})
+    assert refused.status_code == 400 and refused.json()["message"] == "Disk format is not specified."
+    leftover = fleet.state("hpcloud-2015").created()["images"]
+    assert [(i["name"], i["status"], i["checksum"]) for i in leftover] == [(None, "queued", None)]
+    assert c.image("DELETE", f"/v1/images/{leftover[0]['id']}").status_code == 200
+    headers_only = c.image("POST", "/v1/images", headers={"x-image-meta-name": "sim-queued",
+                                                          "x-image-meta-disk_format": "qcow2"})
+    image = headers_only.json()["image"]
+    assert headers_only.status_code == 201 and (image["name"], image["status"]) == ("sim-queued", "queued")
+    put = c.image("PUT", f"/v1/images/{image['id']}", data=b"qcow2-bytes",
+                  headers={"x-image-meta-container_format": "bare"})
+    assert put.status_code == 200 and put.json()["image"]["status"] == "active"
+    assert c.image("DELETE", f"/v1/images/{image['id']}").status_code == 200
+    assert fleet.state("hpcloud-2015").created() == {}
+
+
+def test_swift_info_has_the_slo_section_clients_read(client):
+    c = client("rackspace-2015")
+    info = c.call("GET", c.fleet.url(c.name) + "/object-store/info").json()
+    assert info["slo"]["min_segment_size"] == 1 and info["swift"]["max_file_size"] > 0

@@ -95,6 +95,10 @@ def _mutated(tmp_path: Path, edit) -> Path:
     (lambda d: d["image"].update(v2_max_minor=3), "image.import_methods"),
     (lambda d: d["security_groups"].update(default_group=["ingress IPv4 tcp:22 somewhere"]),
      "security_groups.default_group[0]"),
+    (lambda d: d["expected_client_flow"].update(server="maybe"), "expected_client_flow.server"),
+    (lambda d: d["expected_client_flow"].update(image="impossible"), "expected_client_flow.image"),
+    (lambda d: d["expected_client_flow"].update(why={"server": "it just cannot boot"}),
+     "expected_client_flow.why.server"),
 ])
 def test_a_bad_personality_names_file_and_field_in_one_line(tmp_path, edit, field):
     path = _mutated(tmp_path, edit)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import openstack
 import pytest
 
+from os_interop import tiny_images
+
 pytestmark = pytest.mark.filterwarnings("ignore")  # openstacksdk's own deprecation chatter
 
 
@@ -70,3 +72,17 @@ def test_rackspace_task_upload_through_openstacksdk(fleet, sdk):
     conn.delete_image(image.id)
     leftover = fleet.state("rackspace-2015").created()
     assert "images" not in leftover and "objects" not in leftover
+
+
+@pytest.mark.parametrize("method", ["glance-direct", "web-download"])
+def test_upstream_default_interoperable_import_through_openstacksdk(fleet, sdk, tmp_path, method):
+    """create_image(use_import=True): POST /v2/images, then stage + import (or import of a URI)."""
+    conn = sdk("upstream-default")
+    image_file = tmp_path / "tiny.qcow2"
+    image_file.write_bytes(tiny_images.qcow2())
+    extra = {"filename": str(image_file)} if method == "glance-direct" else {"uri": "http://localhost/tiny.qcow2"}
+    image = conn.create_image(f"sim-import-{method}", disk_format="qcow2", container_format="bare",
+                              use_import=True, import_method=method, wait=True, timeout=10, **extra)
+    assert image.status == "active"
+    conn.delete_image(image.id, wait=True, timeout=10)
+    assert fleet.state("upstream-default").created() == {}

@@ -84,16 +84,29 @@ def _addresses(server):
         yield from entries
 
 
+def _fixed_ipv4_kind(server):
+    """'global', 'private' or 'none': the best fixed IPv4 address the server got."""
+    fixed = [a for a in _addresses(server)
+             if a.get("OS-EXT-IPS:type", "fixed") == "fixed" and a.get("version", 4) == 4]
+    if not fixed:
+        return "none"
+    kinds = {"global" if ipaddress.ip_address(a["addr"]).is_global else "private" for a in fixed}
+    return "global" if "global" in kinds else "private"
+
+
 def test_server_address(run_server, observe):
     if run_server.server is None:
         pytest.skip(f"no server could be booted: {run_server.detail}")
-    fixed = [a for a in _addresses(run_server.server)
-             if a.get("OS-EXT-IPS:type", "fixed") == "fixed" and a.get("version", 4) == 4]
-    if not fixed:
-        observe("floating_ip.server_address", "none")
-        return
-    kinds = {"global" if ipaddress.ip_address(a["addr"]).is_global else "private" for a in fixed}
-    observe("floating_ip.server_address", "global" if "global" in kinds else "private")
+    observe("floating_ip.server_address", _fixed_ipv4_kind(run_server.server))
+
+
+def _unreachable_unless_public(server, why):
+    """No floating IP can serve the server: fine when it is public already (skip), a failure of
+    the talk's flow ("make it reachable") when it is not."""
+    if _fixed_ipv4_kind(server) == "global":
+        pytest.skip(f"{why}; the server has a public IPv4 address directly, so none is needed")
+    pytest.fail(f"{why}, and the run's server has no public IPv4 address: a client cannot "
+                "reach it from outside", pytrace=False)
 
 
 def _neutron_lifecycle(cloud, server):
@@ -152,10 +165,10 @@ def _nova_lifecycle(cloud, server):
 
 def test_floating_ip_lifecycle(cloud, run_server, observe):
     found = source(cloud)
-    if found == "None":
-        pytest.skip("the cloud has no floating IP source")
     if run_server.server is None:
         pytest.skip(f"no server could be booted: {run_server.detail}")
+    if found == "None":
+        _unreachable_unless_public(run_server.server, "the cloud has no floating IP source")
     if found == "neutron":
         _observe_choice(cloud, run_server.server, observe)
     (_neutron_lifecycle if found == "neutron" else _nova_lifecycle)(cloud, run_server.server)
@@ -172,7 +185,7 @@ def _observe_choice(cloud, server, observe):
     observe("floating_ip.lifecycle_port", {"network": network.name_of(port_net) if port_net else None,
                                            "why": why})
     if port is None:
-        pytest.skip(f"the run's server cannot take a floating IP: {why}")
+        _unreachable_unless_public(server, f"the run's server cannot take a floating IP: {why}")
     external, reason = network.floating_network(topo, port_net or {"id": port["network_id"]})
     observe("floating_ip.lifecycle_external", {"network": external.get("name") if external else None,
                                                "why": reason})
