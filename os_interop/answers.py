@@ -31,6 +31,10 @@ class Unknown(Exception):
         super().__init__(f"{what} [evidence {evidence_id}]" if evidence_id else what)
 
 
+class NoAnswer(Unknown):
+    """No answer arrived at all (reset, timeout): the cloud may still be acting on the request."""
+
+
 @dataclass(frozen=True)
 class Answer:
     """An answer that was read: its status, its parsed body (JSON statuses), its evidence."""

@@ -81,7 +81,7 @@ def _profile(args: argparse.Namespace) -> int:
 
 def _cleanup(args: argparse.Namespace) -> int:
     from os_interop.cleanup import clean
-    return clean(args.cloud, Path(args.out), args.run)
+    return clean(args.cloud, Path(args.out), args.run, args.dry_run)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -132,6 +132,7 @@ def parser() -> argparse.ArgumentParser:
     cl.add_argument("--cloud", required=True, metavar="NAME")
     cl.add_argument("--run", metavar="ID", help="only this run id (default: every run in the journals)")
     cl.add_argument("--out", default="osi-results", metavar="DIR", help="results directory holding the journals")
+    cl.add_argument("--dry-run", action="store_true", help="look the resources up and list them; delete nothing")
     cl.set_defaults(func=_cleanup)
     return p
 

@@ -16,7 +16,7 @@ from keystoneauth1 import exceptions as ks
 
 from os_interop import answers
 from os_interop.answers import Answer, Unknown
-from os_interop.resources import Journal
+from os_interop.journal import Journal
 from os_interop.session import CloudConnection
 
 VERSION_SUFFIX = re.compile(r"/v\d+(\.\d+)?/?$")
@@ -31,7 +31,8 @@ class CloudUnderTest:
         self.run_id = run_id
         self.conn = CloudConnection(name, cloud_dir / f"evidence-{worker}.jsonl", worker)
         self.session = self.conn.session
-        self.resources = Journal(cloud_dir / f"journal-{worker}.jsonl", run_id)
+        self.resources = Journal(cloud_dir / f"journal-{worker}.jsonl", run_id,
+                                 self.raw_requester(), float(self.session.timeout or 30))
         self.memo: dict[str, Any] = {}
         region = self.conn.connection.config
         interface = region.get_interface() or "public"
@@ -110,7 +111,7 @@ class CloudUnderTest:
                 response = self.request(method, url, **kwargs)
         except (ks.ConnectionError, ks.RequestTimeout) as exc:
             evidence_id = self.conn.recorder.record_failure(method, url, exc)
-            raise Unknown(f"{method} {url}: {_connection_problem(exc)}", evidence_id) from None
+            raise answers.NoAnswer(f"{method} {url}: {_connection_problem(exc)}", evidence_id) from None
         return answers.interpret(method, url, response, expect)
 
     def read(self, url: str | None, expect: "answers.Mapping[int, str | None]" = answers.DOCUMENT,

@@ -5,6 +5,7 @@ With pytest-xdist this runs in the controller process; without it, in the only o
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from os_interop import results, targets
 from os_interop.cloud import CloudUnderTest
 from os_interop.errors import UserError
 from os_interop.outcomes import Observation, TestResult
-from os_interop.resources import Entry, cleanup, read_journals
+from os_interop.journal import Entry, read_journals, stopped
 from os_interop.runstate import RunState
 
 PROP = "osi"   # user_properties entries are ("osi", {...})
@@ -66,17 +67,35 @@ class ReportCollector:
 
 
 def _sweep(state: RunState, name: str) -> list[Entry]:
-    """Journaled resources no worker deleted (a worker killed, Ctrl-C): delete them now."""
+    """Journaled resources no worker proved gone (a worker killed, Ctrl-C): delete them now."""
     entries = read_journals((state.out / name).glob("journal-*.jsonl"), state.run_id)
-    if any(e.state in ("intended", "created", "leaked") for e in entries):
+    if any(e.state != "deleted" for e in entries) and not state.cleanup_stopped:
         try:
             conn = CloudUnderTest(name, state.run_id, state.out, "sweep")
-            cleanup(entries, conn.raw_requester())
         except Exception as exc:  # the leak is reported, never hidden
             for e in entries:
-                if e.state in ("intended", "created"):
+                if e.state != "deleted":
                     e.state, e.reason = "leaked", f"cleanup could not run: {exc}"
+            return entries
+        state.clean_up(entries, conn.raw_requester())
+    elif state.cleanup_stopped:
+        stopped(entries)
     return entries
+
+
+def leftovers(state: RunState, documents: list[dict[str, Any]]) -> None:
+    """Say what may be left on each cloud, and the exact command that finishes the job."""
+    for doc in documents:
+        left = [i for i in doc["resources"]["items"] if i["state"] != "deleted"]
+        if not left:
+            continue
+        name = doc["cloud"]["name"]
+        print(f"os-interop: {len(left)} resource(s) may be left on {name}:", file=sys.stderr)
+        for item in left:
+            print(f"  {item['kind']:10} {item['name']} {item.get('id') or '(id unknown)'}"
+                  f"{': ' + item['reason'] if item.get('reason') else ''}", file=sys.stderr)
+        print(f"os-interop: to delete them: os-interop cleanup --cloud {shlex.quote(name)} "
+              f"--out {shlex.quote(str(state.out))} --run {state.run_id}", file=sys.stderr)
 
 
 def write_cloud_results(state: RunState, name: str, interrupted: bool) -> Path:

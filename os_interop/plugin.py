@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import re
 import signal
+import threading
 from typing import Any, Callable, Iterator
 
 import pytest
 
 from os_interop.capabilities import COSTS, GROUPS
 from os_interop.cloud import CloudUnderTest
-from os_interop.controller import PROP, ReportCollector, write_cloud_results
+from os_interop.controller import PROP, ReportCollector, leftovers, write_cloud_results
 from os_interop.answers import Unknown
 from os_interop.errors import CloudUnavailable
 from os_interop.outcomes import BLOCKED, Blocked
@@ -48,8 +49,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 _STATE = pytest.StashKey["RunState"]()
 
 
-def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+def _signal_handler(state: RunState) -> Callable[[int, Any], None]:
+    """SIGINT/SIGTERM: the first unwinds the run, so that cleanup runs; one arriving while
+    cleanup runs stops it (results and merged evidence are still written, and what may be
+    left is printed with the command that deletes it); any later one is ignored."""
+    def handle(signum: int, frame: Any) -> None:
+        if not state.interrupted and not state.in_cleanup:
+            state.interrupted = True
+            raise KeyboardInterrupt(f"signal {signum}")
+        if not state.cleanup_stopped:
+            state.cleanup_stopped = True
+            if state.in_cleanup:
+                raise KeyboardInterrupt(f"signal {signum} during cleanup")
+    return handle
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,9 +69,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{group}: probes of the {group} pain point")
     for cost in COSTS:
         config.addinivalue_line("markers", f"{cost.replace('-', '_')}: probes whose cost is {cost}")
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)   # so teardown cleans up
     state = config.stash[_STATE] = RunState(config)
+    if threading.current_thread() is threading.main_thread():
+        handler = _signal_handler(state)
+        for signum, default in ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler)):
+            if signal.getsignal(signum) is default:
+                signal.signal(signum, handler)
     if not state.is_worker:
         config.pluginmanager.register(ReportCollector(state), "os-interop-collector")
 
@@ -213,8 +228,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     clouds = sorted(set(state.expected) | set(state.tests))
     if not clouds:
         return
-    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
-    paths = [write_cloud_results(state, name, interrupted) for name in clouds]
-    state.progress.summary([json.loads(p.read_text()) for p in paths])
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or state.interrupted
+    documents = [json.loads(write_cloud_results(state, name, interrupted).read_text()) for name in clouds]
+    state.progress.summary(documents)
+    leftovers(state, documents)
 
 

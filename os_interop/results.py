@@ -15,7 +15,7 @@ from os_interop import __version__, atomic, profile_sources, schemas
 from os_interop.capabilities import Registry
 from os_interop.errors import UserError
 from os_interop.outcomes import OUTCOMES, Observation, TestResult, capability_outcome
-from os_interop.resources import Entry
+from os_interop.journal import Entry
 
 FORMAT = "os-interop-results/1"
 
@@ -72,7 +72,7 @@ def build(registry: Registry, cloud: dict[str, Any], run: dict[str, Any],
         "resources": {
             "created": sum(1 for e in resources if e.id or e.state in ("created", "leaked")),
             "deleted": sum(1 for e in resources if e.state == "deleted" and e.id),
-            "leaked": sum(1 for e in resources if e.state in ("leaked", "created")),
+            "leaked": sum(1 for e in resources if e.state in ("leaked", "created", "intended")),
             "items": items,
         },
     }

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from os_interop import results, suite
-from os_interop.resources import new_run_id
+from os_interop.journal import new_run_id
 
 
 @dataclass

@@ -16,7 +16,7 @@ from os_interop.cloud import CloudUnderTest
 from os_interop.errors import CloudUnavailable, UserError
 from os_interop.outcomes import Observation, TestResult
 from os_interop.progress import Progress
-from os_interop.resources import cleanup, new_run_id
+from os_interop.journal import Entry, Requester, cleanup, new_run_id, stopped
 
 
 class RunState:
@@ -42,6 +42,10 @@ class RunState:
         self.collection_errors: list[str] = []
         self.expected: dict[str, set[str]] = {}
         self.progress = Progress(enabled=config.option.osi_progress)
+        # signals: the first unwinds the run (cleanup follows), one during cleanup stops it
+        self.interrupted = False
+        self.in_cleanup = False
+        self.cleanup_stopped = False
 
     @property
     def registry(self) -> Registry:
@@ -72,8 +76,22 @@ class RunState:
             raise found
         return found
 
+    def clean_up(self, entries: list[Entry], requester: Requester) -> None:
+        """Cleanup that a signal may stop: then what is not proved gone is marked leaked."""
+        if self.cleanup_stopped:
+            stopped(entries)
+            return
+        self.in_cleanup = True
+        try:
+            cleanup(entries, requester)
+        except KeyboardInterrupt:
+            self.cleanup_stopped = True
+            stopped(entries)
+        finally:
+            self.in_cleanup = False
+
     def clean_up_workers_clouds(self) -> None:
         for ctx in self.connections.values():
             if isinstance(ctx, CloudUnderTest):
                 ctx.conn.recorder.begin_test("(cleanup)")
-                cleanup(ctx.resources.entries, ctx.raw_requester())
+                self.clean_up(ctx.resources.entries, ctx.raw_requester())

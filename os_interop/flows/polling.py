@@ -1,19 +1,45 @@
-"""Waiting for a resource to settle, bounded, with the last state kept for the verdict."""
+"""Waiting for a resource to settle, bounded, with the last state kept for the verdict.
+
+The first check is immediate, then the interval grows from a short first wait to a cap: a
+simulated cloud settles in milliseconds, a real server boot takes a minute, and both are
+asked about as often as their pace deserves. Each wait is bounded by a per-cloud timeout the
+user can set in clouds.yaml (`osi_boot_timeout`, `osi_image_timeout`, in seconds).
+"""
 
 from __future__ import annotations
 
 import time
 from typing import Any, Callable
 
+FIRST_WAIT = 0.05
+MAX_INTERVAL = 2.0
 
-def wait_for(fetch: Callable[[], Any], done: Callable[[Any], bool], timeout: float,
-             interval: float = 1.0) -> tuple[bool, Any]:
+
+def wait_for(fetch: Callable[[], Any], done: Callable[[Any], bool], timeout: float, *,
+             first: float = FIRST_WAIT, cap: float = MAX_INTERVAL) -> tuple[bool, Any]:
     """Poll `fetch` until `done(value)`; (True, value) or (False, last value) on timeout."""
     deadline = time.monotonic() + timeout
-    value = fetch()
+    value, delay = fetch(), first
     while not done(value):
-        if time.monotonic() > deadline:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
             return False, value
-        time.sleep(interval)
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 2, cap)
         value = fetch()
     return True, value
+
+
+def cloud_timeout(cloud: Any, key: str, default: float) -> float:
+    """A timeout from the cloud's clouds.yaml entry (e.g. `osi_boot_timeout: 600`), else default."""
+    value = cloud.conn.connection.config.config.get(key)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if seconds <= 0:
+        raise ValueError(f"clouds.yaml {key} for {cloud.name!r} must be a positive number of "
+                         f"seconds, not {value!r}")
+    return seconds

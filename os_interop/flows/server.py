@@ -6,15 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from os_interop import answers
+from os_interop import answers, journal
 from os_interop.answers import EMPTY
 from os_interop.apis import compute, network_config
 from os_interop.cloud import CloudUnderTest
-from os_interop.flows.polling import wait_for
+from os_interop.flows.polling import cloud_timeout, wait_for
 
 # nova's NetworkAmbiguous: the API's 409 message, and the exception's own text (nova/exception.py)
 AMBIGUOUS = ("multiple possible networks", "more than one possible network", "networkambiguous")
-BOOT_TIMEOUT = 180
+BOOT_TIMEOUT = 180    # default of clouds.yaml osi_boot_timeout
 # Refusals of POST /servers a member can really get (NetworkAmbiguous 409, quota 403/413,
 # a bad request 400); anything else (5xx, 429, 401) is unknown, never "the boot failed".
 REFUSALS = {400: EMPTY, 403: EMPTY, 409: EMPTY, 413: EMPTY}
@@ -43,20 +43,18 @@ def smallest_flavor(cloud: CloudUnderTest, min_ram: int = 0, min_disk: int = 0) 
 
 def _create(cloud: CloudUnderTest, image_id: str, flavor_id: str,
             networks: list[dict[str, str]] | None, suffix: str) -> tuple[Any, str | None]:
-    entry = cloud.resources.intend("server", find_url=compute.url(cloud, "/servers?name={name}"),
-                                   delete_template=compute.url(cloud, "/servers/{id}"), suffix=suffix)
+    entry = cloud.resources.intend("server", journal.by_name(compute.url(cloud, "/servers?name={name}")),
+                                   compute.url(cloud, "/servers/{id}"), suffix=suffix, wait_gone=True)
     server: dict[str, Any] = {"name": entry.name, "imageRef": image_id, "flavorRef": flavor_id,
                               "metadata": {"os-interop-run": cloud.run_id}}
     server.update(network_config.config_drive_request(cloud))   # where the cloud accepts one
     if networks is not None:
         server["networks"] = networks
-    response = cloud.post(compute.url(cloud, "/servers"), json={"server": server},
-                          headers=compute.headers(compute.LEGACY))
-    if response.status_code != 202:
-        return response, None
-    server_id = (cloud.json(response) or {}).get("server", {}).get("id")
-    entry.created(server_id, compute.url(cloud, f"/servers/{server_id}"), wait_gone=True)
-    return response, server_id
+    answer = cloud.resources.create(
+        entry, lambda: cloud.answer("POST", compute.url(cloud, "/servers"), {202: answers.JSON, **REFUSALS},
+                                    json={"server": server}, headers=compute.headers(compute.LEGACY)),
+        id_of=lambda a: answers.field(a, "server", "id"), refused=lambda a: a.status != 202)
+    return answer.response, entry.id if answer.status == 202 else None
 
 
 def _poll(cloud: CloudUnderTest, url: str) -> dict[str, Any]:
@@ -71,7 +69,8 @@ def _poll(cloud: CloudUnderTest, url: str) -> dict[str, Any]:
 def _wait(cloud: CloudUnderTest, server_id: str) -> dict[str, Any]:
     url = compute.url(cloud, f"/servers/{server_id}")
     _, body = wait_for(lambda: _poll(cloud, url),
-                       lambda s: s.get("status") in ("ACTIVE", "ERROR"), BOOT_TIMEOUT, 2)
+                       lambda s: s.get("status") in ("ACTIVE", "ERROR"),
+                       cloud_timeout(cloud, "osi_boot_timeout", BOOT_TIMEOUT))
     return body
 
 

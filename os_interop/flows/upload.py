@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from os_interop import answers, tiny_images
+from os_interop import answers, journal, tiny_images
 from os_interop.answers import EMPTY
 from os_interop.apis import image
 from os_interop.cloud import CloudUnderTest
-from os_interop.flows.polling import wait_for
-from os_interop.resources import TAG
+from os_interop.flows.polling import cloud_timeout, wait_for
+from os_interop.journal import TAG
 
 SETTLED = ("active", "killed", "deleted", "deactivated")
 DONE = (200, 201, 202, 204)
@@ -23,6 +23,7 @@ REFUSED = (403, 405, 409, 415)     # a refusal of this method: try the next one
 # Answers of an upload step that are facts; anything else (5xx, 429, 401, a reset) is
 # unknown and raises, so a fault is never read as "PUT not allowed".
 STEP = {s: EMPTY for s in (*DONE, 400, 413, *REFUSED)}
+IMAGE_TIMEOUT = 120   # default of clouds.yaml osi_image_timeout: an upload or task settling
 
 
 @dataclass
@@ -46,28 +47,21 @@ def _status_of(cloud: CloudUnderTest, url: str) -> dict[str, Any]:
     return body
 
 
-def _read(method: str, url: str, response: Any, expect: Any = STEP) -> answers.Answer:
-    return answers.interpret(method, url, response, expect)
-
-
-def _wait_active(cloud: CloudUnderTest, url: str, timeout: float = 90) -> bool:
-    ok, body = wait_for(lambda: _status_of(cloud, url),
-                        lambda b: b.get("status") in SETTLED, timeout)
+def _wait_active(cloud: CloudUnderTest, url: str) -> bool:
+    ok, body = wait_for(lambda: _status_of(cloud, url), lambda b: b.get("status") in SETTLED,
+                        cloud_timeout(cloud, "osi_image_timeout", IMAGE_TIMEOUT))
     return ok and body.get("status") == "active"
 
 
 def _create_v2(cloud: CloudUnderTest, disk_format: str, suffix: str) -> tuple[str | None, Any]:
-    entry = cloud.resources.intend("image", find_url=image.v2(cloud, "/images?name={name}"),
-                                   delete_template=image.v2(cloud, "/images/{id}"), suffix=suffix)
-    response = cloud.post(image.v2(cloud, "/images"), json={
-        "name": entry.name, "disk_format": disk_format, "container_format": "bare",
-        "visibility": "private", "tags": [TAG, f"osi-run-{cloud.run_id}"]})
-    found = _read("POST", image.v2(cloud, "/images"), response, {**STEP, 201: answers.JSON})
-    if response.status_code != 201:
-        return None, response
-    image_id = answers.field(found, "id")
-    entry.created(image_id, image.v2(cloud, f"/images/{image_id}"))
-    return image_id, response
+    entry = cloud.resources.intend("image", journal.by_name(image.v2(cloud, "/images?name={name}")),
+                                   image.v2(cloud, "/images/{id}"), suffix=suffix)
+    answer = cloud.resources.create(entry, lambda: cloud.answer("POST", image.v2(cloud, "/images"), {
+        **STEP, 201: answers.JSON}, json={
+            "name": entry.name, "disk_format": disk_format, "container_format": "bare",
+            "visibility": "private", "tags": [TAG, f"osi-run-{cloud.run_id}"]}),
+        id_of=lambda a: answers.field(a, "id"), refused=lambda a: a.status >= 400)
+    return (entry.id if answer.status < 400 else None), answer.response
 
 
 def _put(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
@@ -101,56 +95,58 @@ def _import(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
 
 def _tasks(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
     swift = cloud.endpoint("object-store")
-    container = cloud.resources.intend("container", delete_template=None)
-    response = cloud.put(f"{swift}/{container.name}")
-    _read("PUT", f"{swift}/{container.name}", response)
-    if response.status_code not in (201, 202, 204):
-        result.attempts["tasks"] = f"container {response.status_code}"
+    container = cloud.resources.intend("container", journal.at(f"{swift}/{{name}}"), f"{swift}/{{name}}")
+    answer = cloud.resources.create(container, lambda: cloud.answer(
+        "PUT", container.url(container.name), STEP),
+        id_of=lambda a: container.name, refused=lambda a: a.status >= 400)
+    if answer.status >= 400:
+        result.attempts["tasks"] = f"container {answer.status}"
         return
-    container.created(container.name, f"{swift}/{container.name}")
-    obj = cloud.resources.intend("object")
-    response = cloud.put(f"{swift}/{container.name}/{obj.name}", data=data,
-                         headers={"Content-Type": "application/octet-stream"})
-    _read("PUT", f"{swift}/{container.name}/{obj.name}", response)
-    if response.status_code not in (201, 202):
-        result.attempts["tasks"] = f"object {response.status_code}"
+    obj = cloud.resources.intend("object", journal.at(f"{swift}/{container.name}/{{name}}"),
+                                 f"{swift}/{container.name}/{{name}}")
+    answer = cloud.resources.create(obj, lambda: cloud.answer(
+        "PUT", obj.url(obj.name), STEP, data=data, headers={"Content-Type": "application/octet-stream"}),
+        id_of=lambda a: obj.name, refused=lambda a: a.status >= 400)
+    if answer.status >= 400:
+        result.attempts["tasks"] = f"object {answer.status}"
         return
-    obj.created(obj.name, f"{swift}/{container.name}/{obj.name}")
-    img = cloud.resources.intend("image", find_url=image.v2(cloud, "/images?name={name}"),
-                                 delete_template=image.v2(cloud, "/images/{id}"), suffix="task")
-    task = cloud.post(image.v2(cloud, "/tasks"), json={"type": "import", "input": {
-        "import_from": f"{container.name}/{obj.name}", "import_from_format": result.disk_format,
-        "image_properties": {"name": img.name, "disk_format": result.disk_format,
-                             "container_format": "bare"}}})
-    found = _read("POST", image.v2(cloud, "/tasks"), task, {**STEP, 201: answers.JSON})
-    result.attempts["tasks"] = task.status_code
-    if task.status_code != 201:
+    # the task makes the image: journaled by the name the task is told to give it
+    img = cloud.resources.intend("image", journal.by_name(image.v2(cloud, "/images?name={name}")),
+                                 image.v2(cloud, "/images/{id}"), suffix="task")
+    # a task is not deletable and is never retried: a lost answer leaves the image to the journal
+    found = cloud.answer("POST", image.v2(cloud, "/tasks"), {**STEP, 201: answers.JSON}, json={
+        "type": "import", "input": {
+            "import_from": f"{container.name}/{obj.name}", "import_from_format": result.disk_format,
+            "image_properties": {"name": img.name, "disk_format": result.disk_format,
+                                 "container_format": "bare"}}})
+    result.attempts["tasks"] = found.status
+    if found.status != 201:
         return
     task_url = image.v2(cloud, f"/tasks/{answers.field(found, 'id')}")
     ok, body = wait_for(lambda: _status_of(cloud, task_url),
-                        lambda b: b.get("status") in ("success", "failure"), 120, 2)
+                        lambda b: b.get("status") in ("success", "failure"),
+                        cloud_timeout(cloud, "osi_image_timeout", IMAGE_TIMEOUT))
     image_id = body.get("result").get("image_id") if isinstance(body.get("result"), dict) else None
     if image_id:
-        img.created(image_id, image.v2(cloud, f"/images/{image_id}"))
+        img.created(image_id)
         result.image_id, result.method = image_id, "tasks"
         result.active = body.get("status") == "success" and _wait_active(
             cloud, image.v2(cloud, f"/images/{image_id}"))
 
 
 def _v1(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
-    entry = cloud.resources.intend("image", find_url=image.v1(cloud, "/images?name={name}"),
-                                   delete_template=image.v1(cloud, "/images/{id}"), suffix="v1")
-    response = cloud.post(image.v1(cloud, "/images"), data=data, headers={
-        "Content-Type": "application/octet-stream", "x-image-meta-name": entry.name,
-        "x-image-meta-disk_format": result.disk_format, "x-image-meta-container_format": "bare",
-        "x-image-meta-is_public": "false"})
-    found = _read("POST", image.v1(cloud, "/images"), response, {**STEP, 201: answers.JSON})
-    result.put_status = response.status_code
-    if response.status_code == 201:
-        body, image_id = answers.field(found, "image"), answers.field(found, "image", "id")
-        entry.created(image_id, image.v1(cloud, f"/images/{image_id}"))
-        result.image_id, result.method = image_id, "put"
-        result.active = body.get("status") == "active"
+    entry = cloud.resources.intend("image", journal.by_name(image.v1(cloud, "/images?name={name}")),
+                                   image.v1(cloud, "/images/{id}"), suffix="v1")
+    answer = cloud.resources.create(entry, lambda: cloud.answer("POST", image.v1(cloud, "/images"), {
+        **STEP, 201: answers.JSON}, data=data, headers={
+            "Content-Type": "application/octet-stream", "x-image-meta-name": entry.name,
+            "x-image-meta-disk_format": result.disk_format, "x-image-meta-container_format": "bare",
+            "x-image-meta-is_public": "false"}),
+        id_of=lambda a: answers.field(a, "image", "id"), refused=lambda a: a.status >= 400)
+    result.put_status = answer.status
+    if answer.status == 201:
+        result.image_id, result.method = entry.id, "put"
+        result.active = answers.field(answer, "image").get("status") == "active"
 
 
 def upload(cloud: CloudUnderTest, disk_format: str, v2: bool, import_methods: list[str] | None,

@@ -3,7 +3,7 @@
 
 import requests
 
-from os_interop.resources import Journal
+from os_interop.journal import Journal, by_name
 
 from .conftest import cli
 
@@ -27,15 +27,19 @@ def test_cleanup_deletes_only_journaled_resources(fleet, tmp_path):
     token, image = _token_and_image_url(fleet, name)
     headers = {"X-Auth-Token": token}
     journal = Journal(tmp_path / name / "journal-gw9.jsonl", "killedrun")
-    ours = journal.intend("image", find_url=f"{image}/v2/images?name={{name}}",
-                          delete_template=f"{image}/v2/images/{{id}}")
+    ours = journal.intend("image", by_name(f"{image}/v2/images?name={{name}}"), f"{image}/v2/images/{{id}}")
     created = requests.post(f"{image}/v2/images", headers=headers, timeout=10, json={
         "name": ours.name, "disk_format": "raw", "container_format": "bare"}).json()
     # the run was killed before it journaled the id: cleanup must find it by exact name
     lookalike = requests.post(f"{image}/v2/images", headers=headers, timeout=10, json={
         "name": ours.name + "-not-ours", "disk_format": "raw", "container_format": "bare"}).json()
-    done = cli("cleanup", "--cloud", name, "--out", str(tmp_path),
-               env={"OS_CLIENT_CONFIG_FILE": str(fleet.clouds_yaml_path)})
+    env = {"OS_CLIENT_CONFIG_FILE": str(fleet.clouds_yaml_path)}
+    dry = cli("cleanup", "--cloud", name, "--out", str(tmp_path), "--run", "killedrun", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert f"found {created['id']}: would delete" in dry.stdout and lookalike["id"] not in dry.stdout
+    listed = {i["id"] for i in requests.get(f"{image}/v2/images", headers=headers, timeout=10).json()["images"]}
+    assert created["id"] in listed                  # a dry run deletes nothing
+    done = cli("cleanup", "--cloud", name, "--out", str(tmp_path), env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "deleted" in done.stdout and ours.name in done.stdout
     remaining = {i["id"] for i in requests.get(f"{image}/v2/images", headers=headers,
@@ -52,3 +56,11 @@ def test_cleanup_without_journals_says_where_it_looked(fleet, tmp_path):
     done = cli("cleanup", "--cloud", "upstream-default", "--out", str(tmp_path),
                env={"OS_CLIENT_CONFIG_FILE": str(fleet.clouds_yaml_path)})
     assert done.returncode == 2 and "no journals" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cleanup_of_an_unknown_run_is_one_line_and_exit_2(fleet, tmp_path):
+    Journal(tmp_path / "upstream-default" / "journal-main.jsonl", "realrun").intend("image")
+    done = cli("cleanup", "--cloud", "upstream-default", "--out", str(tmp_path), "--run", "doesnotexist",
+               env={"OS_CLIENT_CONFIG_FILE": str(fleet.clouds_yaml_path)})
+    assert done.returncode == 2 and done.stdout == "" and len(done.stderr.strip().splitlines()) == 1
+    assert "doesnotexist" in done.stderr and "realrun" in done.stderr

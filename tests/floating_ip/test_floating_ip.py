@@ -7,7 +7,7 @@ import ipaddress
 
 import pytest
 
-from os_interop import answers
+from os_interop import answers, journal
 from os_interop.apis import compute, network
 
 
@@ -112,13 +112,17 @@ def _unreachable_unless_public(server, why):
 def _neutron_lifecycle(cloud, server):
     port, why = _attach_port(cloud, server)
     assert port, why
-    entry = cloud.resources.intend("floatingip")
-    created = cloud.post(network.url(cloud, "/floatingips"), json={"floatingip": {
-        "floating_network_id": _floating_network(cloud, port), "description": entry.name}})
-    assert created.status_code == 201, f"allocating a floating IP answered HTTP {created.status_code}: " \
-        f"{created.text[:200]}"
-    fip = cloud.json(created)["floatingip"]
-    entry.created(fip["id"], network.url(cloud, f"/floatingips/{fip['id']}"))
+    floating_network = _floating_network(cloud, port)
+    # no name: the journaled name goes into the description, and is looked up there
+    entry = cloud.resources.intend("floatingip", journal.by_description(
+        network.url(cloud, "/floatingips?description={name}")), network.url(cloud, "/floatingips/{id}"))
+    created = cloud.resources.create(entry, lambda: cloud.answer(
+        "POST", network.url(cloud, "/floatingips"), {201: answers.JSON, **journal.DECLINED},
+        json={"floatingip": {"floating_network_id": floating_network, "description": entry.name}}),
+        id_of=lambda a: answers.field(a, "floatingip", "id"), refused=lambda a: a.status != 201)
+    assert created.status == 201, f"allocating a floating IP answered HTTP {created.status}: " \
+        f"{created.response.text[:200]}"
+    fip = created.body["floatingip"]
     associated = cloud.put(network.url(cloud, f"/floatingips/{fip['id']}"),
                            json={"floatingip": {"port_id": port["id"]}})
     assert associated.status_code == 200, f"associating answered HTTP {associated.status_code}: " \
@@ -147,12 +151,18 @@ def _floating_network(cloud, port):
 def _nova_lifecycle(cloud, server):
     pools = _nova_pools(cloud)
     headers = compute.headers(compute.LEGACY)
-    entry = cloud.resources.intend("floatingip")
-    created = cloud.post(compute.url(cloud, "/os-floating-ips"), json={"pool": pools[0]["name"]},
-                         headers=headers)
-    assert created.status_code == 200, f"allocating answered HTTP {created.status_code}"
-    fip = cloud.json(created)["floating_ip"]
-    entry.created(str(fip["id"]), compute.url(cloud, f"/os-floating-ips/{fip['id']}"))
+    pool, listing = pools[0]["name"], compute.url(cloud, "/os-floating-ips")
+    # nova-network floating IPs have no name: the journal keeps the ids there before the create;
+    # after an ambiguous create new ids are only candidates, never deleted
+    before = answers.field(cloud.answer("GET", listing, fresh=True, headers=headers), "floating_ips")
+    entry = cloud.resources.intend("floatingip", journal.new_ids(
+        listing, "floating_ips", [str(f["id"]) for f in before], pool),
+        compute.url(cloud, "/os-floating-ips/{id}"))
+    created = cloud.resources.create(entry, lambda: cloud.answer(
+        "POST", listing, {200: answers.JSON, **journal.DECLINED}, json={"pool": pool}, headers=headers),
+        id_of=lambda a: answers.field(a, "floating_ip", "id"), refused=lambda a: a.status != 200)
+    assert created.status == 200, f"allocating answered HTTP {created.status}"
+    fip = created.body["floating_ip"]
     action = compute.url(cloud, f"/servers/{server['id']}/action")
     added = cloud.post(action, json={"addFloatingIp": {"address": fip["ip"]}}, headers=headers)
     assert added.status_code == 202, f"addFloatingIp answered HTTP {added.status_code}"

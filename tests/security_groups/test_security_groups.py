@@ -7,7 +7,7 @@ and makes the capability `error`, never "no security groups" or an empty rule li
 
 import pytest
 
-from os_interop import answers
+from os_interop import answers, journal
 from os_interop.answers import Unknown
 from os_interop.apis import compute, network
 from os_interop.apis import security_groups as sg
@@ -99,16 +99,15 @@ def test_rule_template(cloud, observe):
 
 # -- a new group, and adding rules -----------------------------------------------------------------
 def _create_group(cloud):
-    """Create the run's group (journaled before the call); (entry, group)."""
-    entry = cloud.resources.intend("secgroup", find_url=network.url(cloud, "/security-groups?name={name}"),
-                                   delete_template=network.url(cloud, "/security-groups/{id}"))
-    created = cloud.answer("POST", network.url(cloud, "/security-groups"), {201: answers.JSON, **DECLINED},
-                           json={"security_group": {"name": entry.name,
-                                                    "description": f"os-interop run {cloud.run_id}"}})
+    """Create the run's group, journaled before the call and found again by name; (entry, group)."""
+    entry = cloud.resources.intend("secgroup", journal.by_name(network.url(cloud, "/security-groups?name={name}")),
+                                   network.url(cloud, "/security-groups/{id}"))   # its rules go with it
+    created = cloud.resources.create(entry, lambda: cloud.answer(
+        "POST", network.url(cloud, "/security-groups"), {201: answers.JSON, **DECLINED},
+        json={"security_group": {"name": entry.name, "description": f"os-interop run {cloud.run_id}"}}),
+        id_of=lambda a: answers.field(a, "security_group", "id"), refused=lambda a: a.status != 201)
     assert created.status == 201, f"creating a security group answered {_refusal(cloud, created)}"
-    group = answers.field(created, "security_group")
-    entry.created(group["id"], network.url(cloud, f"/security-groups/{group['id']}"))
-    return entry, group
+    return entry, answers.field(created, "security_group")
 
 
 def _delete_group(cloud, entry, group):
