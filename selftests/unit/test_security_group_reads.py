@@ -429,3 +429,17 @@ def test_a_409_for_a_rule_the_group_does_not_list_is_unknown(cloud):
                             json={"security_group_rules": []})
     with pytest.raises(Unknown, match="lists no such rule"):
         probe.test_new_group_rules(cloud, observer()[1])
+
+
+def test_a_nova_default_group_without_its_rules_is_unknown(cloud):
+    del cloud.endpoints_by_type["network"]
+    cloud.mock.register_uri("GET", NOVA_GROUPS, json={"security_groups": [{"name": "default"}]})
+    with pytest.raises(Unknown, match="no 'rules' list"):
+        probe.test_default_group_ingress(cloud, observer()[1])
+    cloud.mock.register_uri("GET", NOVA_GROUPS, json={"security_groups": [{"name": "default", "rules": [
+        {"ip_protocol": "tcp", "from_port": 22, "to_port": 22, "ip_range": {"cidr": "0.0.0.0/0"}, "group": {}}]}]})
+    seen, observe = observer()
+    probe.test_default_group_ingress(cloud, observe)
+    assert seen["security_group.default_open_ports"] == ["tcp:22"]
+    with pytest.raises(pytest.skip.Exception, match="egress is not filtered"):
+        probe.test_default_group_egress(cloud, observe)

@@ -51,7 +51,9 @@ def _default_group_rules(cloud, kind):
     if kind == "nova":
         group = next((g for g in _nova_groups(cloud) if g.get("name") == "default"), None)
         assert group, "nova lists no default security group"
-        return [sg.from_nova(r, "default") for r in group.get("rules") or []], sg.PARENT
+        if not isinstance(group.get("rules"), list):
+            raise Unknown("GET os-security-groups: the default group has no 'rules' list")
+        return [sg.from_nova(r, "default") for r in group["rules"]], sg.PARENT
     groups = network.listing(cloud, "security-groups", f"?name=default&project_id={cloud.project_id}")
     assert groups, "the project has no default security group"
     group = groups[0]
