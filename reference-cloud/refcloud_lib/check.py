@@ -49,6 +49,9 @@ def observe_servers(cloud: Cloud, observed: dict[str, Any], notes: dict[str, Any
     observed["floating_ip.server_address"] = floating.server_address(server)
     if server is not None:
         notes["server addresses"] = json.dumps(server["addresses"])
+    if server is not None and "security-group" in observed["network.extensions"]:
+        observed["security_group.server_not_enforced_on"] = secgroups.server_not_enforced_on(
+            cloud, server, observed["network.extensions"])
     if server is not None and observed["floating_ip.source"] == "neutron":
         external = observed["floating_ip.nat_source"] or observed["floating_ip.external_networks"][0]
         observed["floating_ip.lifecycle"] = floating.lifecycle(cloud, server, external)

@@ -2,8 +2,8 @@
 
 A configuration says what differs from upstream defaults: service settings
 (glance formats, policy and public_endpoint), catalog endpoint paths, the
-provider's public image, the network topology, extra default security group
-rules; and what os-interop must find there: `expected_profile` and
+provider's public image, the network topology, extra (or removed) default
+security group rules; and what os-interop must find there: `expected_profile` and
 `expected_observations`.
 """
 from __future__ import annotations
@@ -40,6 +40,7 @@ class CloudConfig:
     routers: list[dict[str, Any]] = field(default_factory=list)
     catalog_paths: dict[str, str] = field(default_factory=dict)   # service type -> URL path
     default_sg_rules: list[dict[str, Any]] = field(default_factory=list)
+    removed_sg_rules: list[dict[str, Any]] = field(default_factory=list)   # shipped rules to delete
     expected_profile: dict[str, Any] = field(default_factory=dict)
     expected_observations: dict[str, Any] = field(default_factory=dict)
     expected_http: dict[str, int] = field(default_factory=dict)   # refcloud check only
@@ -90,6 +91,7 @@ def load(name: str) -> CloudConfig:
         networks=data["networks"], routers=data.get("routers", []),
         catalog_paths=checked_catalog(path, data.get("catalog", {})),
         default_sg_rules=data.get("default_security_group_rules", []),
+        removed_sg_rules=data.get("removed_default_security_group_rules", []),
         expected_profile=data["expected_profile"],
         expected_observations=data["expected_observations"],
         expected_http=data.get("expected_http", {}))

@@ -40,6 +40,7 @@ def apply(lay: Layout, password: str, config: CloudConfig) -> None:
         extra = sgtemplate.reset(admin)
         say(f"    deleted projects {gone or '[]'}; {extra} extra template rule(s)")
     with step(f"apply configuration {config.name}"):
+        sgtemplate.remove(admin, config.removed_sg_rules)
         sgtemplate.add(admin, config.default_sg_rules)
         identity.create_member_project(admin, config.name, password)
         member = cloudapi.member(password, config.name)

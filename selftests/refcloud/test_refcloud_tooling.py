@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "reference-cloud"))
 
-from refcloud_lib import catalog, cloudconfig, conffiles, images, inifile, procs, readiness  # noqa: E402
+from refcloud_lib import catalog, cloudconfig, conffiles, images, inifile, procs, readiness, sgtemplate  # noqa: E402
 from refcloud_lib.addresses import CATALOG, HOST, PORTS  # noqa: E402
 from refcloud_lib.observe import profile  # noqa: E402
 from refcloud_lib.paths import Layout  # noqa: E402
@@ -30,7 +30,20 @@ NAMES = cloudconfig.available()
 def test_the_configurations_exist():
     assert set(NAMES) == {"upstream", "raw-only", "import-only", "no-floating-ip",
                           "public-direct", "ambiguous-networks", "open-ssh",
-                          "discovery-quirks", "nat-choices", "two-externals", "mixed-direct"}
+                          "discovery-quirks", "nat-choices", "two-externals", "mixed-direct",
+                          "egress-less", "cidr-ssh", "ssh-everywhere", "no-port-security"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_template_changes_name_real_rules(name):
+    """A removal must match one of neutron's shipped template rules (else it silently does
+    nothing), and an added rule must not be one neutron ships (reset would keep it)."""
+    config = cloudconfig.load(name)
+    for wanted in config.removed_sg_rules:
+        assert any(sgtemplate.matches(rule, wanted) for rule in sgtemplate.SHIPPED), wanted
+    for rule in config.default_sg_rules:
+        assert not sgtemplate.is_neutron_default(rule), rule
+    assert all(sgtemplate.is_neutron_default(rule) for rule in sgtemplate.SHIPPED)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -172,3 +185,26 @@ def test_a_service_that_never_gets_ready_is_stopped_and_named(layout):
 
 def test_ports_are_loopback_and_distinct():
     assert len(set(PORTS.values())) == len(PORTS)
+
+
+def test_refcloud_check_classifies_rules_like_the_suite():
+    """refcloud check's own reading of security-group rules (an independent implementation)
+    agrees with the probes' on the layouts the configurations reproduce."""
+    from os_interop.apis import security_groups as suite
+    from refcloud_lib.observe import secgroups as check
+
+    def rule(direction, ethertype="IPv4", protocol=None, port=None, prefix=None, group=None):
+        return {"direction": direction, "ethertype": ethertype, "protocol": protocol, "port_range_min": port,
+                "port_range_max": port, "remote_ip_prefix": prefix, "remote_group_id": group}
+    layouts = [
+        [rule("ingress", group="g"), rule("ingress", "IPv6", group="g"), rule("egress"), rule("egress", "IPv6")],
+        [rule("ingress", group="g"), rule("ingress", "IPv6", group="g")],                      # egress-less
+        [rule("ingress", group="g"), rule("ingress", protocol="tcp", port=22, prefix="10.0.0.0/8"),
+         rule("egress")],                                                                     # cidr-ssh, IPv4 out
+        [rule("ingress", protocol="tcp", port=22, prefix="0.0.0.0/0"), rule("egress", protocol="tcp", port=443),
+         rule("egress", "IPv6", prefix="::/0")],
+    ]
+    for rules in layouts:
+        assert check.egress_families(rules) == suite.egress_families(rules)
+        assert check.foreign(rules, "g") == suite.foreign_ingress(rules, "g")
+        assert check.open_ports(rules) == suite.open_to_world(rules)
