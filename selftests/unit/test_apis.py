@@ -1,50 +1,16 @@
 """The API helpers probes share: nova's candidate rule, URL building, and refusals that must
 surface as findings rather than as empty answers (requests-mock serves the cloud)."""
 
-from types import SimpleNamespace
-
 import pytest
-import requests
-import requests_mock
-from keystoneauth1 import session as ks_session
 
 from os_interop.answers import Unknown
 from os_interop.apis import image, network, versions
-from os_interop.cloud import CloudUnderTest
-from os_interop.evidence import EvidenceRecorder
-from os_interop.redaction import Redactor
-
-
-class StubCloud:
-    """CloudUnderTest's own HTTP and read path (keystoneauth session, evidence recorder,
-    cache, answers.py) over requests-mock; only the catalog is stubbed."""
-
-    unversioned = staticmethod(CloudUnderTest.unversioned)
-    json = CloudUnderTest.json
-    request = CloudUnderTest.request
-    get = CloudUnderTest.get
-    answer = CloudUnderTest.answer
-    read = CloudUnderTest.read
-
-    def __init__(self, endpoints, evidence_path, project_id="p1"):
-        raw = requests.Session()
-        self.mock = requests_mock.Adapter()
-        raw.mount("http://", self.mock)
-        recorder = EvidenceRecorder(evidence_path, "t", Redactor())
-        recorder.attach(raw)
-        self.session = ks_session.Session(session=raw)
-        self.conn = SimpleNamespace(recorder=recorder)
-        self.endpoints_by_type = endpoints
-        self.project_id = project_id
-
-    def endpoint(self, service_type, interface=None):
-        return self.endpoints_by_type.get(service_type)
+from selftests.unit.stub_cloud import StubCloud
 
 
 @pytest.fixture
 def cloud(tmp_path):
-    return StubCloud({"network": "http://n/v2.0", "image": "http://i/image/v2"},
-                     tmp_path / "evidence.jsonl")
+    return StubCloud({"network": "http://n/v2.0", "image": "http://i/image/v2"}, tmp_path)
 
 
 def test_network_url_does_not_double_the_version(cloud):
@@ -86,11 +52,11 @@ def test_no_provider_images_means_no_preference_and_an_honest_upload_choice(clou
     assert image.upload_format(cloud) == "qcow2"
     cloud.mock.register_uri("GET", "http://i/image/v2/schemas/image", json={"properties": {
         "disk_format": {"enum": ["vhd", "raw"]}}})
-    cloud.conn.recorder.last_by_url.clear()
+    cloud.forget()
     assert image.upload_format(cloud) == "raw"
     cloud.mock.register_uri("GET", "http://i/image/v2/schemas/image", json={"properties": {
         "disk_format": {"enum": ["vhd", "vmdk"]}}})
-    cloud.conn.recorder.last_by_url.clear()
+    cloud.forget()
     assert image.upload_format(cloud) == "vhd"
 
 

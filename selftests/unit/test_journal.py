@@ -10,21 +10,16 @@ import importlib.util
 import re
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import requests
-import requests_mock
-from keystoneauth1 import session as ks_session
 
 from os_interop import journal
 from os_interop.answers import Unknown
-from os_interop.cloud import CloudUnderTest
-from os_interop.evidence import EvidenceRecorder
 from os_interop.flows import server as server_flow
 from os_interop.flows import upload as upload_flow
 from os_interop.journal import Clock, Journal, cleanup, read_journals
-from os_interop.redaction import Redactor
+from selftests.unit.stub_cloud import StubCloud
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPUTE, NETWORK, SWIFT = "http://nova/v2.1", "http://neutron", "http://swift/v1/AUTH_p"
@@ -50,22 +45,12 @@ class FakeClock(Clock):
 
 @pytest.fixture
 def mocked(tmp_path):
-    """A CloudUnderTest whose HTTP goes to requests-mock (keystoneauth session, evidence on)."""
-    with requests_mock.Mocker() as m:
-        cloud = CloudUnderTest.__new__(CloudUnderTest)
-        cloud.session = ks_session.Session()
-        recorder = EvidenceRecorder(tmp_path / "evidence.jsonl", "t", Redactor())
-        recorder.attach(cloud.session.session)
-        cloud.conn = SimpleNamespace(recorder=recorder, project_id="proj1", connection=SimpleNamespace(
-            config=SimpleNamespace(config={})))
-        cloud.name, cloud.run_id, cloud.memo = "mock", "run1", {}
-        endpoints = {"compute": COMPUTE, "network": NETWORK, "object-store": SWIFT,
-                     "image": "http://glance"}
-        cloud.endpoint = lambda service, interface=None: endpoints.get(service)
-        cloud.resources = Journal(tmp_path / "journal-main.jsonl", "run1", cloud.raw_requester(), 1.0)
-        m.get("http://nova/", json={"versions": [    # what the server flow reads before a boot
-            {"id": "v2.1", "status": "CURRENT", "version": "2.90", "min_version": "2.1"}]})
-        yield cloud, m
+    """CloudUnderTest's HTTP, evidence and journal over requests-mock: (cloud, its mock)."""
+    cloud = StubCloud({"compute": COMPUTE, "network": NETWORK, "object-store": SWIFT, "image": "http://glance"},
+                      tmp_path, project_id="proj1", run_id="run1", answer_window=1.0)
+    cloud.mock.register_uri("GET", "http://nova/", json={"versions": [    # what the server flow reads first
+        {"id": "v2.1", "status": "CURRENT", "version": "2.90", "min_version": "2.1"}]})
+    return cloud, cloud.mock
 
 
 def _deletes(m):
@@ -215,15 +200,15 @@ def test_an_interrupt_during_cleanup_marks_what_is_left(tmp_path):
 def test_an_unparsable_server_answer_is_looked_up_and_never_deletes_servers_none(mocked):
     cloud, m = mocked
     name = "osi-run1-server-implicit"
-    m.post(f"{COMPUTE}/servers", status_code=202, text="<html>proxy says hi")
+    m.register_uri("POST", f"{COMPUTE}/servers", status_code=202, text="<html>proxy says hi")
     listing = {"servers": [{"id": "s-ours", "name": name}, {"id": "s-look", "name": name + "x"}]}
-    m.get(re.compile(re.escape(f"{COMPUTE}/servers?name=")), json=listing)
+    m.register_uri("GET", re.compile(re.escape(f"{COMPUTE}/servers?name=")), json=listing)
     with pytest.raises(Unknown, match="not JSON"):
         server_flow._create(cloud, "img", "flv", None, "implicit")
     entry = cloud.resources.entries[0]
     assert entry.id == "s-ours" and entry.state == "created"
-    m.delete(f"{COMPUTE}/servers/s-ours", status_code=204)
-    m.get(f"{COMPUTE}/servers/s-ours", [{"status_code": 200, "json": {}}, {"status_code": 404}])
+    m.register_uri("DELETE", f"{COMPUTE}/servers/s-ours", status_code=204)
+    m.register_uri("GET", f"{COMPUTE}/servers/s-ours", [{"status_code": 200, "json": {}}, {"status_code": 404}])
     assert cleanup(cloud.resources.entries, cloud.raw_requester(), FakeClock()) == []
     assert _deletes(m) == [f"{COMPUTE}/servers/s-ours"]      # not servers/None, not the look-alike
 
@@ -233,22 +218,23 @@ def test_a_reset_after_post_floatingips_is_found_by_description(mocked):
     probes = _probe_module("tests/floating_ip/test_floating_ip.py")
     name = "osi-run1-floatingip"
     port = {"id": "p1", "network_id": "net1", "fixed_ips": [{"ip_address": "10.0.0.5", "subnet_id": "sn1"}]}
-    m.get(f"{NETWORK}/v2.0/extensions", json={"extensions": [{"alias": "router"}, {"alias": "external-net"}]})
-    m.get(f"{NETWORK}/v2.0/networks", json={"networks": [
+    m.register_uri("GET", f"{NETWORK}/v2.0/extensions", json={"extensions": [
+        {"alias": "router"}, {"alias": "external-net"}]})
+    m.register_uri("GET", f"{NETWORK}/v2.0/networks", json={"networks": [
         {"id": "net1", "name": "private"}, {"id": "ext", "name": "public", "router:external": True}]})
-    m.get(f"{NETWORK}/v2.0/subnets", json={"subnets": [
+    m.register_uri("GET", f"{NETWORK}/v2.0/subnets", json={"subnets": [
         {"id": "sn1", "network_id": "net1", "cidr": "10.0.0.0/24", "ip_version": 4, "gateway_ip": "10.0.0.1"}]})
-    m.get(f"{NETWORK}/v2.0/ports?device_id=srv", json={"ports": [port]})
-    m.get(f"{NETWORK}/v2.0/ports?device_owner=network:router_interface",
-          json={"ports": [{"device_id": "r1", "fixed_ips": [{"subnet_id": "sn1"}]}]})
-    m.get(f"{NETWORK}/v2.0/routers", json={"routers": [
+    m.register_uri("GET", f"{NETWORK}/v2.0/ports?device_id=srv", json={"ports": [port]})
+    m.register_uri("GET", f"{NETWORK}/v2.0/ports?device_owner=network:router_interface",
+                   json={"ports": [{"device_id": "r1", "fixed_ips": [{"subnet_id": "sn1"}]}]})
+    m.register_uri("GET", f"{NETWORK}/v2.0/routers", json={"routers": [
         {"id": "r1", "external_gateway_info": {"network_id": "ext"}}]})
-    m.post(f"{NETWORK}/v2.0/floatingips", exc=requests.exceptions.ConnectionError("reset"))
-    m.get(f"{NETWORK}/v2.0/floatingips?description={name}", json={"floatingips": [
+    m.register_uri("POST", f"{NETWORK}/v2.0/floatingips", exc=requests.exceptions.ConnectionError("reset"))
+    m.register_uri("GET", f"{NETWORK}/v2.0/floatingips?description={name}", json={"floatingips": [
         {"id": "f-ours", "description": name}, {"id": "f-look", "description": name + "-2"}]})
     with pytest.raises(Unknown, match="connection"):
         probes._neutron_lifecycle(cloud, {"id": "srv"})
-    m.delete(f"{NETWORK}/v2.0/floatingips/f-ours", status_code=204)
+    m.register_uri("DELETE", f"{NETWORK}/v2.0/floatingips/f-ours", status_code=204)
     assert cleanup(cloud.resources.entries, cloud.raw_requester(), FakeClock()) == []
     assert _deletes(m) == [f"{NETWORK}/v2.0/floatingips/f-ours"]
 
@@ -256,12 +242,12 @@ def test_a_reset_after_post_floatingips_is_found_by_description(mocked):
 def test_a_reset_after_post_os_floating_ips_reports_candidates_and_deletes_nothing(mocked):
     cloud, m = mocked
     probes = _probe_module("tests/floating_ip/test_floating_ip.py")
-    m.get(f"{COMPUTE}/os-floating-ip-pools", json={"floating_ip_pools": [{"name": "public"}]})
-    m.get(f"{COMPUTE}/os-floating-ips", [
+    m.register_uri("GET", f"{COMPUTE}/os-floating-ip-pools", json={"floating_ip_pools": [{"name": "public"}]})
+    m.register_uri("GET", f"{COMPUTE}/os-floating-ips", [
         {"json": {"floating_ips": [{"id": 3, "pool": "public", "ip": "192.0.2.3"}]}},
         {"json": {"floating_ips": [{"id": 3, "pool": "public", "ip": "192.0.2.3"},
                                    {"id": 4, "pool": "public", "ip": "192.0.2.4"}]}}])
-    m.post(f"{COMPUTE}/os-floating-ips", exc=requests.exceptions.ConnectionError("reset"))
+    m.register_uri("POST", f"{COMPUTE}/os-floating-ips", exc=requests.exceptions.ConnectionError("reset"))
     with pytest.raises(Unknown):
         probes._nova_lifecycle(cloud, {"id": "srv"})
     leaks = cleanup(cloud.resources.entries, cloud.raw_requester(), FakeClock())
@@ -273,23 +259,24 @@ def test_a_reset_after_post_os_floating_ips_reports_candidates_and_deletes_nothi
 def test_a_reset_after_the_object_put_finds_object_and_container(mocked):
     cloud, m = mocked
     container, obj = "osi-run1-container", "osi-run1-object"
-    m.put(f"{SWIFT}/{container}", status_code=201)
-    m.put(f"{SWIFT}/{container}/{obj}", exc=requests.exceptions.ConnectionError("reset"))
-    m.get(f"{SWIFT}/{container}/{obj}", [{"status_code": 200, "content": b"x"}, {"status_code": 404}])
+    m.register_uri("PUT", f"{SWIFT}/{container}", status_code=201)
+    m.register_uri("PUT", f"{SWIFT}/{container}/{obj}", exc=requests.exceptions.ConnectionError("reset"))
+    m.register_uri("GET", f"{SWIFT}/{container}/{obj}",
+                   [{"status_code": 200, "content": b"x"}, {"status_code": 404}])
     with pytest.raises(Unknown):
         upload_flow._tasks(cloud, upload_flow.Upload("raw"), b"data")
     assert [(e.kind, e.state) for e in cloud.resources.entries] == [("container", "created"),
                                                                       ("object", "created")]
-    m.delete(f"{SWIFT}/{container}/{obj}", status_code=204)
-    m.delete(f"{SWIFT}/{container}", status_code=204)
+    m.register_uri("DELETE", f"{SWIFT}/{container}/{obj}", status_code=204)
+    m.register_uri("DELETE", f"{SWIFT}/{container}", status_code=204)
     assert cleanup(cloud.resources.entries, cloud.raw_requester(), FakeClock()) == []
     assert _deletes(m) == [f"{SWIFT}/{container}/{obj}", f"{SWIFT}/{container}"]
 
 
 def test_a_5xx_create_not_found_need_not_wait_out_the_answer_window(mocked):
     cloud, m = mocked
-    m.post(f"{COMPUTE}/servers", status_code=500, json={"computeFault": {"message": "boom"}})
-    m.get(re.compile(re.escape(f"{COMPUTE}/servers?name=")), json={"servers": []})
+    m.register_uri("POST", f"{COMPUTE}/servers", status_code=500, json={"computeFault": {"message": "boom"}})
+    m.register_uri("GET", re.compile(re.escape(f"{COMPUTE}/servers?name=")), json={"servers": []})
     with pytest.raises(Unknown, match="HTTP 500"):
         server_flow._create(cloud, "img", "flv", None, "implicit")
     entry = cloud.resources.entries[0]
@@ -300,7 +287,7 @@ def test_a_5xx_create_not_found_need_not_wait_out_the_answer_window(mocked):
 
 def test_a_declined_create_made_nothing(mocked):
     cloud, m = mocked
-    m.post(f"{COMPUTE}/servers", status_code=409, json={"conflictingRequest": {
+    m.register_uri("POST", f"{COMPUTE}/servers", status_code=409, json={"conflictingRequest": {
         "message": "Multiple possible networks found"}})
     response, server_id = server_flow._create(cloud, "img", "flv", None, "implicit")
     assert server_id is None and response.status_code == 409
@@ -313,8 +300,9 @@ def test_a_lost_delete_answer_is_checked_over_http_and_is_not_a_leak(mocked):
     entry = cloud.resources.intend("secgroup", journal.by_name(f"{NETWORK}/v2.0/security-groups?name={{name}}"),
                                    f"{NETWORK}/v2.0/security-groups/{{id}}")
     entry.created("g1")
-    m.delete(f"{NETWORK}/v2.0/security-groups/g1", exc=requests.exceptions.ConnectionError("reset"))
-    m.get(f"{NETWORK}/v2.0/security-groups/g1", status_code=404)
+    m.register_uri("DELETE", f"{NETWORK}/v2.0/security-groups/g1",
+                   exc=requests.exceptions.ConnectionError("reset"))
+    m.register_uri("GET", f"{NETWORK}/v2.0/security-groups/g1", status_code=404)
     assert cleanup(cloud.resources.entries, cloud.raw_requester(), FakeClock()) == []
     assert entry.state == "deleted" and len(_deletes(m)) == 1     # proved by the 404, not re-sent
 
@@ -323,7 +311,7 @@ def test_a_lost_delete_answer_of_a_delete_that_did_not_happen_is_sent_again(mock
     cloud, m = mocked
     entry = cloud.resources.intend("image", None, "http://glance/v2/images/{id}")
     entry.created("i1")
-    m.delete("http://glance/v2/images/i1", [{"status_code": 503}, {"status_code": 204}])
-    m.get("http://glance/v2/images/i1", [{"status_code": 200, "json": {}}, {"status_code": 404}])
+    m.register_uri("DELETE", "http://glance/v2/images/i1", [{"status_code": 503}, {"status_code": 204}])
+    m.register_uri("GET", "http://glance/v2/images/i1", [{"status_code": 200, "json": {}}, {"status_code": 404}])
     assert cleanup(cloud.resources.entries, cloud.raw_requester(), FakeClock()) == []
     assert len(_deletes(m)) == 2

@@ -2,48 +2,17 @@
 values where the cloud says so, Unknown where it answers with an error (requests-mock)."""
 
 import pytest
-import requests
-import requests_mock
 
-from os_interop import answers
 from os_interop.answers import Unknown
 from os_interop.apis import network_config as nc
-from os_interop.cloud import CloudUnderTest
+from selftests.unit.stub_cloud import StubCloud
 
 PROJECT = "p1"
 
 
-class StubCloud:
-    """The parts of CloudUnderTest the helpers use, over a requests-mock'ed session."""
-
-    unversioned = staticmethod(CloudUnderTest.unversioned)
-    json = CloudUnderTest.json
-
-    def __init__(self, endpoints):
-        self.session = requests.Session()
-        self.mock = requests_mock.Adapter()
-        self.session.mount("http://", self.mock)
-        self.endpoints_by_type = endpoints
-        self.project_id = PROJECT
-
-    def endpoint(self, service_type, interface=None):
-        return self.endpoints_by_type.get(service_type)
-
-    def get(self, url, fresh=False, **kwargs):
-        return self.session.get(url, **kwargs)
-
-    def answer(self, method, url, expect=answers.DOCUMENT, fresh=False, **kwargs):
-        if url is None:
-            raise Unknown(f"{method}: no URL")
-        return answers.interpret(method, url, self.session.request(method, url, **kwargs), expect)
-
-    def read(self, url, expect=answers.DOCUMENT, **kwargs):
-        return self.answer("GET", url, expect, **kwargs).body
-
-
 @pytest.fixture
-def cloud():
-    return StubCloud({"network": "http://n", "compute": "http://c/v2.1"})
+def cloud(tmp_path):
+    return StubCloud({"network": "http://n", "compute": "http://c/v2.1"}, tmp_path, PROJECT)
 
 
 def _networks(cloud, subnets, networks=None):
@@ -89,15 +58,17 @@ def test_a_refused_or_malformed_subnet_listing_is_unknown(cloud, reply):
         nc.candidate_modes(cloud)
 
 
-def test_neutron_absent_or_404_is_a_reason_to_skip_and_an_error_is_unknown(cloud):
+def test_neutron_absent_or_404_is_a_reason_to_skip_and_an_error_is_unknown(cloud, tmp_path):
     cloud.mock.register_uri("GET", "http://n/v2.0/extensions", status_code=404)
     assert "404" in nc.neutron_unusable(cloud)
     cloud.mock.register_uri("GET", "http://n/v2.0/extensions", json={"extensions": []})
+    cloud.forget()
     assert nc.neutron_unusable(cloud) is None
     cloud.mock.register_uri("GET", "http://n/v2.0/extensions", status_code=503, json={})
+    cloud.forget()
     with pytest.raises(Unknown, match="503"):
         nc.neutron_unusable(cloud)
-    assert "catalog" in nc.neutron_unusable(StubCloud({}))
+    assert "catalog" in nc.neutron_unusable(StubCloud({}, tmp_path / "no-neutron"))
 
 
 def test_server_subnets_come_from_its_fixed_addresses(cloud):
@@ -136,8 +107,8 @@ def test_before_newton_the_extension_list_decides(cloud, aliases, offered):
     assert nc.config_drive_request(cloud) == ({"config_drive": True} if offered else {})
 
 
-def test_legacy_v2_reads_its_extensions_too():
-    cloud = StubCloud({"compute": "http://c/v2/p1"})   # the project id keeps the URL versioned
+def test_legacy_v2_reads_its_extensions_too(tmp_path):
+    cloud = StubCloud({"compute": "http://c/v2/p1"}, tmp_path)   # the project id keeps the URL versioned
     cloud.mock.register_uri("GET", "http://c/v2/p1/", json={"version": {"id": "v2.0", "status": "CURRENT",
                                                                          "version": "", "links": []}})
     cloud.mock.register_uri("GET", "http://c/v2/p1/extensions", json={"extensions": [{"alias": "os-config-drive"}]})

@@ -2,53 +2,19 @@
 (requests-mock serves the cloud; CloudUnderTest's own answer() interprets it)."""
 
 import pytest
-import requests
-import requests_mock
 from keystoneauth1 import exceptions as ks
 
-from os_interop import answers
 from os_interop.answers import Unknown
 from os_interop.apis import compute, network
-from os_interop.cloud import CloudUnderTest
+from selftests.unit.stub_cloud import StubCloud
 from tests.floating_ip import test_floating_ip as fip_probe
 
 N = "http://n/v2.0"
 
 
-class _Recorder:
-    def record_failure(self, method, url, exc):
-        return "ev-failed"
-
-
-class _Conn:
-    recorder = _Recorder()
-
-
-class StubCloud:
-    """CloudUnderTest's reading code over a requests-mock'ed session."""
-
-    answer = CloudUnderTest.answer
-    read = CloudUnderTest.read
-    json = CloudUnderTest.json
-
-    def __init__(self, endpoints):
-        self.session = requests.Session()
-        self.mock = requests_mock.Adapter()
-        self.session.mount("http://", self.mock)
-        self.endpoints_by_type = endpoints
-        self.project_id = "p1"
-        self.conn = _Conn()
-
-    def endpoint(self, service_type, interface=None):
-        return self.endpoints_by_type.get(service_type)
-
-    def get(self, url, fresh=False, **kwargs):
-        return self.session.get(url, **kwargs)
-
-
 @pytest.fixture
-def cloud():
-    return StubCloud({"network": "http://n", "compute": "http://c/v2.1"})
+def cloud(tmp_path):
+    return StubCloud({"network": "http://n", "compute": "http://c/v2.1"}, tmp_path)
 
 
 # -- three-valued reads ------------------------------------------------------------------------

@@ -2,68 +2,27 @@
 a 500, a 429, a reset, a timeout and an unparsable body are Unknown carrying the evidence id
 of the failing exchange; the absences the probe declares (a 404) are absence, never a value."""
 
-import json
-from types import SimpleNamespace
-
 import pytest
 import requests
 import requests_mock
-from keystoneauth1 import session as ks_session
 
 from os_interop.answers import Unknown
 from os_interop.apis import compute, image, versions
-from os_interop.cloud import CloudUnderTest
-from os_interop.evidence import EvidenceRecorder
 from os_interop.flows import polling
 from os_interop.flows import server as server_flow
 from os_interop.flows import upload as upload_flow
-from os_interop.redaction import Redactor
-from os_interop.journal import Journal
+from selftests.unit.stub_cloud import StubCloud
 
 IMAGE, COMPUTE, IDENTITY, SWIFT = "http://i/image", "http://c/v2.1", "http://k/identity", "http://s/v1/AUTH_p"
 SCHEMA = {"properties": {"disk_format": {"enum": ["qcow2", "raw"]},
                          "container_format": {"enum": ["bare"]}}}
 
 
-class FakeCloud:
-    """CloudUnderTest's HTTP and read path over requests-mock: real keystoneauth session,
-    real evidence recorder and GET cache, real journal; only the catalog is stubbed."""
-
-    unversioned = staticmethod(CloudUnderTest.unversioned)
-    json = CloudUnderTest.json
-    request = CloudUnderTest.request
-    get = CloudUnderTest.get
-    answer = CloudUnderTest.answer
-    read = CloudUnderTest.read
-    post = CloudUnderTest.post
-    put = CloudUnderTest.put
-
-    def __init__(self, tmp_path):
-        raw = requests.Session()
-        self.mock = requests_mock.Adapter()
-        raw.mount("http://", self.mock)
-        self.evidence = tmp_path / "evidence.jsonl"
-        recorder = EvidenceRecorder(self.evidence, "t", Redactor())
-        recorder.attach(raw)
-        self.session = ks_session.Session(session=raw)
-        self.conn = SimpleNamespace(recorder=recorder, connection=SimpleNamespace(config=SimpleNamespace(config={})))
-        self.project_id = "p1"
-        self.run_id = "r1"
-        self.resources = Journal(tmp_path / "journal.jsonl", "r1")
-        self.endpoints = {"image": IMAGE, "compute": COMPUTE, "object-store": SWIFT}
-
-    def endpoint(self, service_type, interface=None):
-        return self.endpoints.get(service_type)
-
-    def recorded(self):
-        return {json.loads(line)["id"]: json.loads(line) for line in self.evidence.read_text().splitlines()}
-
-
 @pytest.fixture
 def cloud(tmp_path, monkeypatch):
     """A healthy v2 cloud; each test breaks one answer."""
     monkeypatch.setattr(polling.time, "sleep", lambda seconds: None)
-    c = FakeCloud(tmp_path)
+    c = StubCloud({"image": IMAGE, "compute": COMPUTE, "object-store": SWIFT}, tmp_path)
     m = c.mock
     m.register_uri("PUT", requests_mock.ANY, status_code=201)    # swift; the latest match wins
     m.register_uri("GET", f"{IMAGE}/", status_code=300, json={"versions": [
@@ -174,7 +133,7 @@ def test_a_hidden_image_root_falls_back_to_the_catalog_version(cloud):
     cloud.mock.register_uri("GET", f"{IMAGE}/", status_code=404, json={})
     assert image.offered(cloud) == (404, [])
     assert not image.v2_offered(cloud)             # the catalog URL names no version
-    cloud.endpoints["image"] = f"{IMAGE}/v2"
+    cloud.endpoints_by_type["image"] = f"{IMAGE}/v2"
     assert image.v2_offered(cloud)
 
 

@@ -4,14 +4,12 @@
 from types import SimpleNamespace
 
 import pytest
-import requests
-import requests_mock
 from keystoneauth1 import exceptions as ks
 
 from os_interop.answers import Unknown
 from os_interop.apis import compute
 from os_interop.apis import security_groups as sg
-from os_interop.cloud import CloudUnderTest
+from selftests.unit.stub_cloud import StubCloud
 from tests.security_groups import test_security_groups as probe
 
 N = "http://n/v2.0"
@@ -111,66 +109,9 @@ def test_the_probe_rule_depends_on_the_run_and_avoids_rules_the_group_has():
 
 
 # -- reads ---------------------------------------------------------------------------------------
-class _Recorder:
-    def record_failure(self, method, url, exc):
-        return "ev-failed"
-
-
-class _Journal:
-    """What the probe uses of journal.Journal: intend, create (id read from the answer), mark."""
-
-    def __init__(self):
-        self.events = []
-
-    def intend(self, kind, lookup=None, delete_template=None, **kwargs):
-        self.events.append(("intend", kind))
-        return SimpleNamespace(name="osi-test-secgroup", kind=kind)
-
-    def create(self, entry, call, id_of, refused=lambda answer: False):
-        answer = call()              # an Unknown goes on, as the journal's own create lets it
-        if not refused(answer):
-            self.events.append(("created", id_of(answer)))
-        return answer
-
-    def mark(self, entry, state, reason=None):
-        self.events.append((state, entry.name))
-
-
-class StubCloud:
-    """CloudUnderTest's reading code over a requests-mock'ed session."""
-
-    answer = CloudUnderTest.answer
-    read = CloudUnderTest.read
-    json = CloudUnderTest.json
-    request = CloudUnderTest.request
-
-    def __init__(self, endpoints):
-        self.session = SimpleNamespace(request=self._send)
-        self.http = requests.Session()
-        self.mock = requests_mock.Adapter()
-        self.http.mount("http://", self.mock)
-        self.endpoints_by_type = endpoints
-        self.project_id = "p1"
-        self.run_id = "run-1"
-        self.conn = SimpleNamespace(recorder=_Recorder())
-        self.resources = _Journal()
-
-    def _send(self, url, method, raise_exc=False, **kwargs):
-        return self.http.request(method, url, **kwargs)
-
-    def endpoint(self, service_type, interface=None):
-        return self.endpoints_by_type.get(service_type)
-
-    def get(self, url, fresh=False, **kwargs):
-        return self.request("GET", url, **kwargs)
-
-    def delete(self, url, **kwargs):
-        return self.request("DELETE", url, **kwargs)
-
-
 @pytest.fixture
-def cloud():
-    return StubCloud({"network": "http://n", "compute": "http://c/v2.1"})
+def cloud(tmp_path):
+    return StubCloud({"network": "http://n", "compute": "http://c/v2.1"}, tmp_path, run_id="run-1")
 
 
 def observer():
@@ -204,6 +145,7 @@ def test_neutron_without_the_extension_says_none(cloud):
     _extensions(cloud, "router")
     assert probe.source(cloud) == "None"
     _extensions(cloud, "router", "security-group")
+    cloud.forget()
     assert probe.source(cloud) == "neutron"
 
 
@@ -301,7 +243,7 @@ def test_a_new_group_adds_a_per_run_rule_and_then_tcp22(cloud):
     assert posted[0]["remote_ip_prefix"].startswith("192.0.2.") and posted[1]["port_range_min"] == 22
     assert seen["security_group.rule_add_remove"] is True and seen["security_group.new_group_ssh"] == "added"
     assert seen["security_group.new_group_egress_families"] == ["IPv4", "IPv6"]
-    assert ("deleted", "osi-test-secgroup") in cloud.resources.events
+    assert cloud.journaled() == [("secgroup", "deleted")]
 
 
 def test_tcp22_that_the_group_already_has_is_already_present_not_refused(cloud):
@@ -326,7 +268,7 @@ def test_a_refused_rule_fails_with_the_answer_and_the_group_still_goes(cloud):
         probe.test_new_group_rules(cloud, observe)
     assert seen["security_group.rule_add_remove"] is False
     assert "security_group.new_group_ssh" not in seen
-    assert ("deleted", "osi-test-secgroup") in cloud.resources.events
+    assert cloud.journaled() == [("secgroup", "deleted")]
 
 
 @pytest.mark.parametrize("reply", [{"status_code": 500, "json": {}}, {"status_code": 429},
@@ -336,7 +278,7 @@ def test_an_unreadable_rule_post_is_unknown_and_the_group_still_goes(cloud, repl
     _rule_posts(cloud, reply)
     with pytest.raises(Unknown):
         probe.test_new_group_rules(cloud, observer()[1])
-    assert ("deleted", "osi-test-secgroup") in cloud.resources.events
+    assert cloud.journaled() == [("secgroup", "deleted")]
 
 
 @pytest.mark.parametrize("reply", [{"status_code": 500, "json": {}}, {"status_code": 201, "text": "{trunc"},
@@ -438,6 +380,7 @@ def test_a_nova_default_group_without_its_rules_is_unknown(cloud):
         probe.test_default_group_ingress(cloud, observer()[1])
     cloud.mock.register_uri("GET", NOVA_GROUPS, json={"security_groups": [{"name": "default", "rules": [
         {"ip_protocol": "tcp", "from_port": 22, "to_port": 22, "ip_range": {"cidr": "0.0.0.0/0"}, "group": {}}]}]})
+    cloud.forget()
     seen, observe = observer()
     probe.test_default_group_ingress(cloud, observe)
     assert seen["security_group.default_open_ports"] == ["tcp:22"]
