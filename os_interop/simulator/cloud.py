@@ -29,8 +29,9 @@ class Cloud:
         self.state = CloudState(personality)
         self.server = CloudHTTPServer(self)
         self.base_url = f"http://127.0.0.1:{self.server.port}"
-        self._count_lock = threading.Lock()
+        self._count_lock = threading.Condition()
         self.request_count = 0
+        self.in_flight = 0  # requests arrived and not yet handled (a delayed create counts)
         self.server_errors: list[str] = []  # "METHOD path -> status" of every 5xx answered
         services: list[Service] = [IdentityService(self), ImageService(self), ComputeService(self)]
         if personality["network"]["service"] != "absent":
@@ -109,6 +110,20 @@ class Cloud:
         """
         with self._count_lock:
             self.request_count += 1
+            self.in_flight += 1
+        try:
+            return self._dispatch(req)
+        finally:
+            with self._count_lock:
+                self.in_flight -= 1
+                self._count_lock.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no request is being handled (e.g. a delayed create a client gave up on)."""
+        with self._count_lock:
+            return self._count_lock.wait_for(lambda: self.in_flight == 0, timeout)
+
+    def _dispatch(self, req: Request) -> Response:
         service = next((svc for prefix, svc in self.services.items()
                         if req.path == prefix or req.path.startswith(prefix + "/")), None)
         fault, delay = self.faults.pick(req.method, req.path, service_type(req.path))

@@ -104,6 +104,10 @@ class Fleet:
         """The cloud's first injected fault (of rule number ``rule``), waiting up to ``timeout`` s."""
         return self._cloud(name).faults.wait_for_hit(timeout, rule)
 
+    def wait_idle(self, name: str, timeout: float) -> bool:
+        """True once the cloud handles no request (delayed ones included), within ``timeout`` s."""
+        return self._cloud(name).wait_idle(timeout)
+
     def state(self, name: str) -> CloudState:
         """The cloud's live state (``.created()`` lists what API calls made and nobody deleted)."""
         return self._cloud(name).state

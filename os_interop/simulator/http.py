@@ -2,7 +2,9 @@
 
 Services only see :class:`Request` and return :class:`Response` (or raise :class:`HTTPError`);
 nothing outside this module touches sockets, so every service behaves the same on the wire
-(keep-alive, chunked uploads, HEAD without body, request ids, request counting).
+(keep-alive, chunked uploads, HEAD without body, request ids, request counting). Each response
+leaves in one write on a TCP_NODELAY socket, so no response waits on Nagle and delayed ACKs;
+injected wire faults (stall, reset, truncate) are carried out here, where the socket is.
 """
 
 from __future__ import annotations
@@ -237,6 +239,12 @@ class _Handler(BaseHTTPRequestHandler):
         if not any(k.lower() == "x-openstack-request-id" for k, _ in resp.headers):
             resp.header("X-Openstack-Request-Id", "req-" + str(uuid.uuid4()))
         head, body = self._encode(resp)
+        try:
+            self._write(cloud, resp, head, body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout, a Ctrl-C)
+            self.close_connection = True
+
+    def _write(self, cloud: Any, resp: Response, head: bytes, body: bytes) -> None:
         fault = resp.fault
         if fault is None:
             self.wfile.write(head + body)  # one write: no Nagle / delayed-ACK stall between the two
