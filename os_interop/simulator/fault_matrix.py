@@ -24,6 +24,7 @@ import random
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,7 @@ class MatrixReport:
 
     def summary(self) -> dict[str, int]:
         return {"cells": self.cells, "faults triggered": self.triggered,
+                "cells with a violation": len({v.cloud for v in self.violations if v.cell}),
                 "wrong verdicts": self.count("wrong verdict", "no results"),
                 "profile keys differing": self.count("profile key"),
                 "resources left": self.count("resource left", "resource left, unreported"),
@@ -215,6 +217,7 @@ def run_cells(chosen: Sequence[Cell], clean: CleanRun, out: Path, workers: int) 
     sources = {p.stem: load_personality(p) for p in shipped_personalities()}
     names = {f"{cell.personality}--{i:04d}-{cell.kind}": cell for i, cell in enumerate(chosen)}
     report = MatrixReport(cells=len(chosen))
+    started = time.monotonic()
     clouds = [renamed(sources[cell.personality], name) for name, cell in names.items()]
     with Fleet.start(clouds, faults={name: cell.spec() for name, cell in names.items()},
                      api_timeout=API_TIMEOUT) as fleet:
@@ -224,6 +227,7 @@ def run_cells(chosen: Sequence[Cell], clean: CleanRun, out: Path, workers: int) 
             check_cell(report, cell, name, fleet, clean, out / "results" / name)
         _check_secrets(report, fleet, out, done.stdout + done.stderr, names)
         _check_output(report, done)
+    report.seconds = time.monotonic() - started
     return report
 
 
