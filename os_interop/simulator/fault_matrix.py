@@ -45,7 +45,7 @@ _HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 _RUN_NAME = re.compile(r"^osi-[0-9a-z]+-")
 _CAUSE = {  # words a reason may use to name each kind of fault (besides the faulted exchange's evidence id)
     500: r"\b500\b", 503: r"\b503\b", 429: r"\b429\b",
-    "stall": r"timed? ?out|timeout",
+    "stall": r"timed? ?out|timeout|did not answer within",
     "reset": r"reset|abort|disconnect|closed",
     "truncate": r"truncat|incomplete|unparsable|not valid json|invalid json|decode|broken",
 }
@@ -372,6 +372,14 @@ def render(report: MatrixReport, every: bool = True) -> str:
         lines.append(f"  {len(items):4d}  {cause}: {topic}")
         lines += [f"          {f}" for f in faults[:6]] + ([f"          ... and {len(faults) - 6} more"]
                                                              if len(faults) > 6 else [])
+    by_fault: dict[str, set[str]] = {}
+    for v in report.violations:
+        if v.cell:
+            by_fault.setdefault(f"{v.cell.kind} on {v.cell.pattern}", set()).add(f"{v.cause}: {v.topic}")
+    if by_fault:
+        lines.append("violations by fault (what each injected fault broke, over all personalities):")
+    for fault, broke in sorted(by_fault.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        lines.append(f"  {fault}: {len(broke)}: {'; '.join(sorted(broke))}")
     if every and report.violations:
         lines.append("every violation:")
         lines += [f"  [{v.cause}] {v.cloud} ({v.cell or 'no fault'}): {v.topic}: {v.detail}" for v in report.violations]
