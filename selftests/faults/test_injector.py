@@ -164,19 +164,17 @@ def test_a_truncated_body_promises_more_than_it_sends():
 
 
 def test_a_delay_holds_the_request_after_it_arrived_and_then_handles_it():
-    rule = {"match": {"method": "POST", "path": "security-groups$"}, "kind": "delay", "delay_ms": 600}
+    rule = {"match": {"method": "POST", "path": "security-groups$"}, "kind": "delay", "delay_ms": 1500}
     with start(spec(rule)) as fleet:
         tok = token(fleet)
         assert fleet.wait_for_fault(CLOUD, 0.01) is None
-        started = time.monotonic()
         assert create_group(fleet, tok, "delayed", timeout=0.2)[3] == "timeout"
         hit = fleet.wait_for_fault(CLOUD, 1.0)
         assert hit is not None and (hit.method, hit.path, hit.kind) == ("POST", GROUPS, "delay")
-        assert hit.at - started < 0.2  # recorded on arrival, while the client still waits
-        assert "delayed" not in group_names(fleet)  # in flight: not created yet
+        assert "delayed" not in group_names(fleet)  # recorded on arrival; in flight, not created yet
         second = time.monotonic()
         status, _, _, _ = create_group(fleet, tok, "delayed-2")
-        assert status == 201 and time.monotonic() - second >= 0.6
+        assert status == 201 and time.monotonic() - second >= 1.5
         assert {"delayed", "delayed-2"} <= set(group_names(fleet))  # the abandoned create happened too
 
 
