@@ -5,7 +5,8 @@
         fleet.write_clouds_yaml("clouds.yaml")
 """
 
+from .faults import FaultSpec, FaultSpecError
 from .fleet import Fleet
 from .personality import Personality, PersonalityError, find_personality, load_personality, shipped_personalities
 
-__all__ = ["Fleet", "Personality", "PersonalityError", "find_personality", "load_personality", "shipped_personalities"]
+__all__ = ["FaultSpec", "FaultSpecError", "Fleet", "Personality", "PersonalityError", "find_personality", "load_personality", "shipped_personalities"]

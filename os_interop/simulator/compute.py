@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -228,9 +229,9 @@ class ComputeService(ProxyAPIs, Service):
         return server
 
     def _advance(self, server: dict[str, Any]) -> None:
-        """A server is BUILD when first read, ACTIVE from then on (boots are instantaneous)."""
+        """A server is BUILD when first read, ACTIVE from then on once the cloud's build time is over."""
         if server["status"] == "BUILD":
-            if server["_reads"] >= 1:
+            if server["_reads"] >= 1 and time.monotonic() >= server["_ready_at"]:
                 server.update({"status": "ACTIVE", "OS-EXT-STS:vm_state": "active", "OS-EXT-STS:task_state": None,
                                "OS-EXT-STS:power_state": 1, "OS-SRV-USG:launched_at": now().rstrip("Z") + ".000000",
                                "updated": now()})
@@ -354,7 +355,8 @@ class ComputeService(ProxyAPIs, Service):
                 "OS-EXT-STS:power_state": 0, "OS-EXT-STS:task_state": "spawning", "OS-EXT-STS:vm_state": "building",
                 "OS-SRV-USG:launched_at": None, "OS-SRV-USG:terminated_at": None,
                 "os-extended-volumes:volumes_attached": [], "locked": False, "description": body.get("description"),
-                "_flavor": flavor_id, "_groups": [g["name"] for g in groups], "_reads": 0, "_ports": [],
+                "_flavor": flavor_id, "_groups": [g["name"] for g in groups], "_reads": 0,
+                "_ready_at": time.monotonic() + self.cloud.faults.spec.server_build_s, "_ports": [],
             }
             self.state.servers[sid] = server
             try:

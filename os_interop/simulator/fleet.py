@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .cloud import Cloud
+from .faults import NO_FAULTS, FaultSpec, Hit
 from .personality import Personality, PersonalityError, find_personality, load_personality
 from .state import CloudState
 
@@ -20,18 +22,30 @@ class Fleet:
         self.clouds = {c.name: c for c in clouds}
 
     @classmethod
-    def start(cls, personalities: Iterable[Personality | str | Path]) -> Fleet:
-        """Start one cloud per personality (objects, shipped names or YAML paths)."""
+    def start(cls, personalities: Iterable[Personality | str | Path],
+              faults: FaultSpec | Mapping[str, FaultSpec] | None = None, api_timeout: float | None = None,
+              fault_log: Path | None = None) -> Fleet:
+        """Start one cloud per personality (objects, shipped names or YAML paths).
+
+        ``faults`` is one spec for every cloud (each keeps its own counters) or specs by cloud
+        name; ``api_timeout`` goes into the clouds.yaml so clients give up on a stall quickly;
+        ``fault_log`` receives one JSON line per injected fault, for a test in another process.
+        """
         loaded = [p if isinstance(p, Personality) else load_personality(find_personality(str(p)))
                   for p in personalities]
         names = [p.name for p in loaded]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise PersonalityError(f"fleet: name: duplicate cloud names {duplicates}")
+        specs = faults if isinstance(faults, Mapping) else {}
+        unknown = sorted(set(specs) - set(names))
+        if unknown:
+            raise PersonalityError(f"fleet: faults: no cloud named {unknown}")
         clouds: list[Cloud] = []
         try:
             for personality in loaded:
-                clouds.append(Cloud(personality).start())
+                spec = specs.get(personality.name, NO_FAULTS) if isinstance(faults, Mapping) else faults or NO_FAULTS
+                clouds.append(Cloud(personality, spec, fault_log, api_timeout).start())
                 personality.cloud_url = clouds[-1].base_url
         except BaseException:
             for cloud in clouds:
@@ -40,8 +54,9 @@ class Fleet:
         return cls(clouds)
 
     def stop(self) -> None:
-        for cloud in self.clouds.values():
-            cloud.stop()
+        """Stop every cloud, in parallel: each server needs up to one poll interval to notice."""
+        with ThreadPoolExecutor(max_workers=min(32, len(self.clouds) or 1)) as pool:
+            list(pool.map(Cloud.stop, self.clouds.values()))
 
     def __enter__(self) -> Fleet:
         return self
@@ -80,6 +95,18 @@ class Fleet:
     def secrets(self, name: str) -> list[str]:
         """The password and every token issued so far."""
         return self._cloud(name).state.secrets()
+
+    def fault_hits(self, name: str) -> list[Hit]:
+        """The requests the cloud's fault spec picked so far, in arrival order."""
+        return list(self._cloud(name).faults.hits)
+
+    def wait_for_fault(self, name: str, timeout: float, rule: int | None = None) -> Hit | None:
+        """The cloud's first injected fault (of rule number ``rule``), waiting up to ``timeout`` s."""
+        return self._cloud(name).faults.wait_for_hit(timeout, rule)
+
+    def wait_idle(self, name: str, timeout: float) -> bool:
+        """True once the cloud handles no request (delayed ones included), within ``timeout`` s."""
+        return self._cloud(name).wait_idle(timeout)
 
     def state(self, name: str) -> CloudState:
         """The cloud's live state (``.created()`` lists what API calls made and nobody deleted)."""

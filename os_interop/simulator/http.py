@@ -2,13 +2,17 @@
 
 Services only see :class:`Request` and return :class:`Response` (or raise :class:`HTTPError`);
 nothing outside this module touches sockets, so every service behaves the same on the wire
-(keep-alive, chunked uploads, HEAD without body, request ids, request counting).
+(keep-alive, chunked uploads, HEAD without body, request ids, request counting). Each response
+leaves in one write on a TCP_NODELAY socket, so no response waits on Nagle and delayed ACKs;
+injected wire faults (stall, reset, truncate) are carried out here, where the socket is.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import socket
+import struct
 import sys
 import threading
 import traceback
@@ -55,6 +59,7 @@ class Response:
     status: int
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
+    fault: Any = None  # a faults.Rule whose wire effect (stall, reset, truncate) replaces the plain answer
 
     def header(self, name: str, value: str) -> Response:
         self.headers.append((name, value))
@@ -185,6 +190,13 @@ class Service:
             raise self.error(400, "Malformed request body: not valid JSON.") from None
 
 
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
     if "chunked" in (handler.headers.get("Transfer-Encoding") or "").lower():
         chunks = []
@@ -205,6 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "os-interop-simulator"
     sys_version = ""
     timeout = 60  # idle keep-alive connections eventually free their thread
+    disable_nagle_algorithm = True  # TCP_NODELAY: a response leaves as soon as it is written
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass
@@ -225,15 +238,39 @@ class _Handler(BaseHTTPRequestHandler):
         resp = cloud.dispatch(req)
         if not any(k.lower() == "x-openstack-request-id" for k, _ in resp.headers):
             resp.header("X-Openstack-Request-Id", "req-" + str(uuid.uuid4()))
-        self.send_response(resp.status)
-        for name, value in resp.headers:
-            self.send_header(name, value)
+        head, body = self._encode(resp)
+        try:
+            self._write(cloud, resp, head, body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout, a Ctrl-C)
+            self.close_connection = True
+
+    def _write(self, cloud: Any, resp: Response, head: bytes, body: bytes) -> None:
+        fault = resp.fault
+        if fault is None:
+            self.wfile.write(head + body)  # one write: no Nagle / delayed-ACK stall between the two
+        elif fault.kind == "truncate":
+            self.wfile.write(head + body[:len(body) // 2])  # Content-Length says more than arrives
+            self.close_connection = True
+        elif fault.kind == "stall":
+            cloud.faults.sleep(fault.stall_s)  # never answer; the client gives up first
+            self.close_connection = True
+        elif fault.kind == "reset":  # processed, then RST instead of an answer
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+
+    def _encode(self, resp: Response) -> tuple[bytes, bytes]:
+        """Status line and headers, and the body to send (none for HEAD, 204 and 304)."""
         no_body = self.command == "HEAD" or resp.status in (204, 304)
+        lines = [f"HTTP/1.1 {resp.status} {_phrase(resp.status)}",
+                 f"Server: {self.version_string()}", f"Date: {self.date_time_string()}"]
+        lines += [f"{name}: {value}" for name, value in resp.headers]
         if not any(k.lower() == "content-length" for k, _ in resp.headers):
-            self.send_header("Content-Length", "0" if resp.status in (204, 304) else str(len(resp.body)))
-        self.end_headers()
-        if not no_body:
-            self.wfile.write(resp.body)
+            lines.append("Content-Length: " + ("0" if resp.status in (204, 304) else str(len(resp.body))))
+        if any(k.lower() == "connection" and v.lower() == "close" for k, v in resp.headers):
+            self.close_connection = True
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        return head, b"" if no_body else resp.body
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_COPY = _serve
 
