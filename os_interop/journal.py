@@ -10,6 +10,7 @@ for creates still in flight, and calls a resource gone only when the cloud says 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from os_interop import interrupts
 from os_interop.answers import EMPTY, NoAnswer
 
 TAG = "os-interop"
@@ -198,19 +200,22 @@ class Journal:
         the journal holds before the exception goes on: found, it is journaled with its id;
         not found, it stays in flight for cleanup (which waits out the answer window only when
         no answer arrived at all). Nothing is retried."""
-        try:
-            answer = call()
-        except Exception as exc:
-            self.settle(entry, answered=not isinstance(exc, NoAnswer))
-            raise
-        if refused(answer):
-            self.mark(entry, "deleted", f"not created: the cloud declined (HTTP {answer.status})")
-            return answer
-        try:
-            entry.created(id_of(answer))
-        except Exception:
-            self.settle(entry, answered=True)
-            raise
+        guard = interrupts.held() if entry.lookup and entry.lookup.get("how") == "new-ids" \
+            else contextlib.nullcontext()
+        with guard:   # a nameless create is not interrupted between its request and its answer
+            try:
+                answer = call()
+            except Exception as exc:
+                self.settle(entry, answered=not isinstance(exc, NoAnswer))
+                raise
+            if refused(answer):
+                self.mark(entry, "deleted", f"not created: the cloud declined (HTTP {answer.status})")
+                return answer
+            try:
+                entry.created(id_of(answer))
+            except Exception:
+                self.settle(entry, answered=True)
+                raise
         return answer
 
     def settle(self, entry: Entry, answered: bool) -> None:

@@ -2,7 +2,9 @@
 
 An observation decides the `profile_key` its capability maps it to (capabilities/*.yaml)
 unless its capability errored (an error is never a profile key: answers.py) or it observed
-nothing usable (null, or no network names): then openstacksdk's defaults apply. Results
+nothing usable (null, or no network names): then openstacksdk's defaults apply. A key that an
+errored capability could have decided is withheld whole, also where other capabilities feed
+it (the composed `networks` list): a partial composite would be a value nobody observed. Results
 documents record the answer (`profile_sources`); reporters/profile.py composes the profile
 from the very same list, so the two cannot disagree.
 """
@@ -24,12 +26,15 @@ def deciding(capabilities: list[dict[str, Any]],
     """(observation key, profile key, value) of every observation that decides a profile key,
     from a results document's capability entries; `values` (the flat observations) wins."""
     found: dict[str, tuple[str, str, Any]] = {}
+    withheld = {k for cap in capabilities if cap["outcome"] == "error"
+                for k in cap.get("profile_keys", ()) or
+                {top_key(o["profile_key"]) for o in cap["observations"] if "profile_key" in o}}
     for cap in capabilities:
         if cap["outcome"] == "error":
             continue
         for obs in cap["observations"]:
             key = obs["key"]
-            if "profile_key" not in obs or key in found:
+            if "profile_key" not in obs or key in found or top_key(obs["profile_key"]) in withheld:
                 continue
             value = (values or {}).get(key, obs["value"])
             if value is None or (top_key(obs["profile_key"]) == NETWORKS and not value):

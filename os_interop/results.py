@@ -41,6 +41,8 @@ def capability_entry(cap, tests: dict[str, TestResult], observations: dict[str, 
         "id": cap.id, "group": cap.group, "title": cap.title, "status": cap.status, "cost": cap.cost,
         "outcome": outcome, "reason": reason, "value": display.value if display else None,
         "observations": observed,
+        # the profile keys this capability can decide: withheld whole when it errors
+        "profile_keys": sorted({profile_sources.top_key(k) for k in profile_keys.values()}),
         "tests": [{"id": t.id, "outcome": t.outcome, "message": t.message,
                    "duration": round(t.duration, 3)} for t in ran],
     }

@@ -10,6 +10,7 @@ import importlib.util
 import re
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -315,3 +316,39 @@ def test_a_lost_delete_answer_of_a_delete_that_did_not_happen_is_sent_again(mock
     m.register_uri("GET", "http://glance/v2/images/i1", [{"status_code": 200, "json": {}}, {"status_code": 404}])
     assert cleanup(cloud.resources.entries, cloud.raw_requester(), FakeClock()) == []
     assert len(_deletes(m)) == 2
+
+
+def test_a_signal_during_a_nameless_create_waits_for_its_answer(tmp_path):
+    """nova-network floating IPs cannot be found again: Ctrl-C during their create is held
+    until the answer is journaled, then takes effect, so cleanup knows the id."""
+    import os
+    import signal as signals
+    entry_journal = journal.Journal(tmp_path / "journal.jsonl", "run1")
+    entry = entry_journal.intend("floatingip", journal.new_ids("http://nova/os-floating-ips",
+                                                               "floating_ips", ["1"]))
+
+    def create():
+        os.kill(os.getpid(), signals.SIGINT)     # arrives while the request is out
+        return SimpleNamespace(status=200, body={"floating_ip": {"id": 7}})
+
+    before = signals.getsignal(signals.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        entry_journal.create(entry, create, id_of=lambda a: a.body["floating_ip"]["id"])
+    assert (entry.state, entry.id) == ("created", "7")
+    assert signals.getsignal(signals.SIGINT) is before      # the run's own handler is back
+
+
+def test_a_named_create_is_interrupted_at_once(tmp_path):
+    import os
+    import signal as signals
+    entry_journal = journal.Journal(tmp_path / "journal.jsonl", "run1")
+    entry = entry_journal.intend("image", journal.by_name("http://glance/v2/images?name={name}"))
+
+    def create():
+        os.kill(os.getpid(), signals.SIGINT)
+        time.sleep(1)
+        return SimpleNamespace(status=201, body={"id": "i1"})
+
+    with pytest.raises(KeyboardInterrupt):
+        entry_journal.create(entry, create, id_of=lambda a: a.body["id"])
+    assert entry.state == "intended"     # cleanup finds it by name
