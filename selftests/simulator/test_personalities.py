@@ -97,6 +97,7 @@ def _mutated(tmp_path: Path, edit) -> Path:
     (lambda d: d["image"]["public_images"][0].update(disk_format="zfs"), "image.public_images[0].disk_format"),
     (lambda d: d["network"]["networks"][0].update(router="nowhere"), "network.networks[0].router"),
     (lambda d: d["image"].update(v2_max_minor=3), "image.import_methods"),
+    (lambda d: d["image"].update(put_upload="v1-only"), "image.put_upload"),   # v1: false
     (lambda d: d["security_groups"].update(default_group=["ingress IPv4 tcp:22 somewhere"]),
      "security_groups.default_group[0]"),
     (lambda d: d["expected_client_flow"].update(server="maybe"), "expected_client_flow.server"),
