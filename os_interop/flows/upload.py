@@ -192,8 +192,9 @@ def _tasks(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
         result.tried.append(f"tasks: the task ended {body.get('status')!r} without an image")
 
 
-def _v1(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
-    """POST /v1/images with the data and x-image-meta-* headers, as glance v1 reads them."""
+def _v1(cloud: CloudUnderTest, result: Upload, data: bytes, only_api: bool) -> None:
+    """POST /v1/images with the data and x-image-meta-* headers, as glance v1 reads them;
+    `only_api`: v1 is all the cloud offers, so this POST is its direct upload (put_status)."""
     entry = cloud.resources.intend("image", journal.by_name(image.v1(cloud, "/images?name={name}")),
                                    image.v1(cloud, "/images/{id}"), suffix="v1")
     answer = cloud.resources.create(entry, lambda: cloud.answer("POST", image.v1(cloud, "/images"), V1_CREATE,
@@ -203,7 +204,7 @@ def _v1(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
             "x-image-meta-is_public": "false"}),
         id_of=lambda a: answers.field(a, "image", "id"), refused=lambda a: a.status != 201)
     result.note("v1: POST /v1/images with the data", answer)
-    if result.put_status is None:   # a v1-only cloud: this POST is its direct upload
+    if only_api:
         result.put_status = answer.status
     if answer.status == 201:
         result.image_id, result.method, result.api_version = entry.id, "v1", "1"
@@ -248,7 +249,7 @@ def upload(cloud: CloudUnderTest, disk_format: str, routes: Routes) -> Upload:
                     result.note(_tasks_offer(routes.tasks, routes.object_store))
     if result.method == "none" and v2_refused:
         if routes.v1:
-            _v1(cloud, result, data)
+            _v1(cloud, result, data, only_api=not routes.v2)
         else:
             result.note("v1: not offered")
     return result

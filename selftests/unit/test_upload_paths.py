@@ -202,3 +202,17 @@ def test_agreeing_observations_both_decide_and_no_upload_leaves_discovery():
     assert profile_sources.sources(_caps("2", None)) == {"image_api_version": ["image.api_version"]}
     # an errored upload decides nothing, so discovery stands
     assert profile_sources.sources(_caps("2", "1", "error")) == {"image_api_version": ["image.api_version"]}
+
+
+def test_a_refused_v2_create_falls_back_to_v1_without_claiming_put_worked(cloud):
+    cloud.mock.register_uri("POST", f"{IMAGE}/v2/images", status_code=403, json={"message": "no"})
+    _v1_takes_it(cloud)
+    uploaded = upload_flow.upload(cloud, "raw", _routes())
+    assert (uploaded.method, uploaded.put_status) == ("v1", None)
+    assert uploaded.tried == ["POST /v2/images answered 403", "v1: POST /v1/images with the data answered 201"]
+
+
+def test_a_v1_only_cloud_uploads_by_its_post(cloud):
+    _v1_takes_it(cloud)
+    uploaded = upload_flow.upload(cloud, "raw", _routes(v2=False))
+    assert (uploaded.method, uploaded.api_version, uploaded.put_status) == ("v1", "1", 201)

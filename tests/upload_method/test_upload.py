@@ -40,8 +40,9 @@ def test_working_method(run_upload, observe):
     observe("image.upload_method", run_upload.method)
     observe("image.use_tasks", run_upload.method == "tasks")
     # the API a client must upload through: openstacksdk uses image_api_version for uploads
-    # too, so "1" where v2 is listed but only v1 takes the data (null: nothing worked)
-    observe("image.upload_api_version", run_upload.api_version)
+    # too, so "1" where v2 is listed but only v1 takes the data (null: nothing worked, or
+    # the image never became active, so it decides no profile key)
+    observe("image.upload_api_version", run_upload.api_version if run_upload.active else None)
     observe("image.upload_tried", run_upload.tried)
     assert run_upload.method != "none", f"no upload method worked: {run_upload.why_none()}"
     assert run_upload.active, f"the image uploaded by {run_upload.method} never became active"
