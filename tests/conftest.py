@@ -20,9 +20,11 @@ def run_upload(cloud):
         if fmt is None:
             raise AssertionError("the image schema accepts no disk format to upload in")
         v2 = image.v2_offered(cloud)
-        return upload_flow.upload(cloud, fmt, v2,
-                                  image.import_methods(cloud) if v2 else None,
-                                  v2 and image.tasks_visibility(cloud) == "user")
+        return upload_flow.upload(cloud, fmt, upload_flow.Routes(
+            v2=v2, v1=image.v1_offered(cloud),
+            import_methods=image.import_methods(cloud) if v2 else None,
+            tasks=image.tasks_visibility(cloud) if v2 else None,
+            object_store=cloud.endpoint("object-store") is not None))
     return cloud.remember("upload", do_upload)
 
 

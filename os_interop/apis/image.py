@@ -53,6 +53,16 @@ def v2_offered(cloud: CloudUnderTest) -> bool:
     return url.rstrip("/").endswith("/v2")
 
 
+def v1_offered(cloud: CloudUnderTest) -> bool:
+    """v1 is listed at the root, or (root hidden) the catalog URL itself is a v1 URL: where a
+    refused v2 upload may still go (Enter Cloud Suite, 2016)."""
+    status, entries = offered(cloud)
+    if entries:
+        return any(versions.parse(e["id"])[0] == 1 for e in entries)
+    url = catalog_url(cloud) or ""
+    return url.rstrip("/").endswith("/v1")
+
+
 def schema(cloud: CloudUnderTest) -> dict[str, Any] | None:
     """The v2 image schema; None when v2 is not offered or the schema is absent (404)."""
     if not v2_offered(cloud):

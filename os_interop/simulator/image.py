@@ -1,7 +1,8 @@
 """Glance: version discovery, the v2 images/tasks/import APIs and the old v1 API.
 
 The personality decides which versions exist, where the version document's links point, which
-formats the schema accepts, and which upload routes work (PUT, interoperable import, tasks).
+formats the schema accepts, and which upload routes work (PUT, interoperable import, tasks, and
+v1 where v2 refuses the data: put_upload "v1-only", as on Enter Cloud Suite in 2016).
 """
 
 from __future__ import annotations
@@ -315,7 +316,7 @@ class ImageService(Service):
     def upload_file(self, req: Request, image_id: str) -> Response:
         with self.state.lock:
             image = self._owned(req, image_id, "upload data to")
-            if self.personality["image"]["put_upload"] == "forbidden":
+            if self.personality["image"]["put_upload"] in ("forbidden", "v1-only"):
                 raise self.error(403, "You are not authorized to complete upload_image action.")
             if image["status"] != "queued":
                 raise self.error(409, f"Image status transition from {image['status']} to saving is not allowed")

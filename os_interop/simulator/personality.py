@@ -177,6 +177,8 @@ def _check_semantics(path: Path, d: dict[str, Any]) -> None:
         fail("image.v2_max_minor", "a cloud must offer image v1 or v2")
     if img["import_methods"] is not None and (img["v2_max_minor"] or 0) < 6:
         fail("image.import_methods", "interoperable import needs image API v2.6 or later")
+    if img["put_upload"] == "v1-only" and not (img["v1"] and img["v2_max_minor"] is not None):
+        fail("image.put_upload", "v1-only means v2 refuses the data and v1 takes it: offer both")
     for i, image in enumerate(img["public_images"]):
         if image["disk_format"] not in img["disk_formats"]:
             fail(f"image.public_images[{i}].disk_format", f"{image['disk_format']!r} is not in image.disk_formats")

@@ -15,10 +15,14 @@ FULL_BUDGET = 80
 
 def test_run_exits_cleanly_and_writes_valid_results(full_run, personalities):
     done, out = full_run
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    # a personality with no way to upload a local file fails upload.method (required): exit 1
+    no_upload = {n for n, p in personalities.items() if p.expected_observations.get("image.upload_method") == "none"}
+    assert done.returncode == (1 if no_upload else 0), done.stdout[-3000:] + done.stderr[-3000:]
     docs = documents(out)
     assert set(docs) == set(personalities)
     for name, doc in docs.items():
+        failed = {c["id"] for c in doc["capabilities"] if c["status"] == "required" and c["outcome"] == "fail"}
+        assert failed == ({"upload.method"} if name in no_upload else set()), name
         assert schemas.first_error("results", doc) is None, name
         assert (out / name / "evidence.jsonl").exists()
         assert doc["summary"]["error"] == 0, (name, [c for c in doc["capabilities"]

@@ -66,5 +66,6 @@ def test_no_provider_images_means_no_preferred_format_and_no_profile_key(cloud, 
     emitted = profile.build(doc)["profile"]
     assert "image_format" not in emitted and emitted["image_api_version"] == "2"
     assert "image_format" not in doc["profile_sources"]
-    assert doc["profile_sources"]["image_api_version"] == ["image.api_version"]
+    # discovery and the upload agree on v2: both decide (profile_sources)
+    assert doc["profile_sources"]["image_api_version"] == ["image.api_version", "image.upload_api_version"]
     assert set(doc["profile_sources"]) == set(emitted) - {"auth", "regions"}

@@ -20,6 +20,9 @@ PROFILE_KEYS = {  # observation -> profile key, as capabilities/*.yaml map them 
     "floating_ip.source": "floating_ip_source", "floating_ip.requires": "requires_floating_ip",
     "security_group.source": "secgroup_source", "floating_ip.force_ipv4": "force_ipv4",
 }
+# observed by use (a creating capability): decides its profile key over a read-only
+# observation of another value (os_interop/profile_sources.py)
+PROVEN_BY_USE = {"image.upload_api_version": "image_api_version"}
 NETWORK_FLAGS = {"network.default_interface": "default_interface", "floating_ip.nat_destination": "nat_destination",
                  "floating_ip.nat_source": "nat_source", "floating_ip.routes_externally": "routes_externally",
                  "floating_ip.routes_ipv6_externally": "routes_ipv6_externally",
@@ -50,6 +53,7 @@ def test_expected_profile_is_composed_from_expected_observations(path):
     p = load_personality(path)
     obs = p.expected_observations
     composed = {PROFILE_KEYS[k]: v for k, v in obs.items() if k in PROFILE_KEYS and v is not None}
+    composed.update({PROVEN_BY_USE[k]: v for k, v in obs.items() if k in PROVEN_BY_USE and v is not None})
     flags: dict[str, dict[str, bool]] = {}
     for key, flag in NETWORK_FLAGS.items():
         value = obs.get(key)
@@ -93,6 +97,7 @@ def _mutated(tmp_path: Path, edit) -> Path:
     (lambda d: d["image"]["public_images"][0].update(disk_format="zfs"), "image.public_images[0].disk_format"),
     (lambda d: d["network"]["networks"][0].update(router="nowhere"), "network.networks[0].router"),
     (lambda d: d["image"].update(v2_max_minor=3), "image.import_methods"),
+    (lambda d: d["image"].update(put_upload="v1-only"), "image.put_upload"),   # v1: false
     (lambda d: d["security_groups"].update(default_group=["ingress IPv4 tcp:22 somewhere"]),
      "security_groups.default_group[0]"),
     (lambda d: d["expected_client_flow"].update(server="maybe"), "expected_client_flow.server"),

@@ -51,13 +51,14 @@ def cloud(tmp_path, monkeypatch):
     return c
 
 
-def _upload(cloud, tasks=False):
-    return upload_flow.upload(cloud, "raw", True, ["glance-direct"], tasks)
+def _upload(cloud, tasks="admin-only"):
+    return upload_flow.upload(cloud, "raw", upload_flow.Routes(
+        v2=True, import_methods=["glance-direct"], tasks=tasks, object_store=True))
 
 
 def _tasks_upload(cloud):
     cloud.mock.register_uri("PUT", f"{IMAGE}/v2/images/img1/file", status_code=403, json={})
-    return upload_flow.upload(cloud, "raw", True, None, True)
+    return upload_flow.upload(cloud, "raw", upload_flow.Routes(v2=True, tasks="user", object_store=True))
 
 
 def _boot(cloud):
@@ -183,7 +184,7 @@ def test_a_staging_fault_is_unknown_not_import_refused(cloud):
 def test_an_image_create_refused_for_its_format_is_a_value(cloud):
     cloud.mock.register_uri("POST", f"{IMAGE}/v2/images", status_code=400, json={"message": "bad format"})
     uploaded = _upload(cloud)
-    assert uploaded.attempts == {"create": 400} and uploaded.put_status is None
+    assert uploaded.tried == ["POST /v2/images answered 400"] and uploaded.put_status is None
 
 
 def test_network_ambiguous_and_quota_refusals_are_values(cloud):

@@ -36,5 +36,5 @@ def test_preferred_format(cloud, observe):
 
 def test_upload_becomes_active(run_upload, observe):
     if run_upload.method == "none":
-        pytest.skip(f"no upload method was accepted ({run_upload.attempts}); see upload.method")
+        pytest.skip(f"no upload method was accepted ({run_upload.why_none()}); see upload.method")
     observe("image.upload_active", run_upload.active)
