@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from os_interop import atomic
@@ -59,4 +60,24 @@ def demo(out: Path, only: list[str], workers: int | None) -> int:
     print(f"results:  {out / 'results'}/<cloud>/results.json (+ evidence.jsonl)")
     print(f"report:   {out / 'report.md'} and {out / 'report.txt'}")
     print(f"profiles: {out / 'profiles'}/<cloud>.json")
-    return outcome.exit_code
+    return _demo_exit(outcome, documents)
+
+
+def _demo_exit(outcome, documents: list[dict]) -> int:
+    """The demo shows divergences; some simulated vendors cannot do the talk's flow by design
+    (their personality says so), so a failed *required* capability is reported, not an exit 1.
+    It exits non-zero only when the run itself went wrong: a cloud unreachable or
+    misconfigured, an interrupt, a leak, or a probe error."""
+    failing = sorted(d["cloud"]["name"] for d in documents if any(
+        c["status"] == "required" and c["outcome"] == "fail" for c in d["capabilities"]))
+    if failing:
+        print(f"would not certify (a required capability fails, as their personalities declare): "
+              f"{', '.join(failing)}")
+    broken = [d["cloud"]["name"] for d in documents
+              if d["run"].get("error") or d["resources"]["leaked"] or d["summary"]["error"]]
+    if outcome.exit_code in (2, 130) or broken:
+        for name in broken:
+            print(f"os-interop demo: the run on {name} went wrong (error, leak or probe error)",
+                  file=sys.stderr)
+        return outcome.exit_code if outcome.exit_code in (2, 130) else 1
+    return 0
