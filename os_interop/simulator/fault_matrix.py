@@ -48,6 +48,7 @@ _CAUSE = {  # words a reason may use to name each kind of fault (besides the fau
     "stall": r"timed? ?out|timeout|did not answer within",
     "reset": r"reset|abort|disconnect|closed",
     "truncate": r"truncat|incomplete|unparsable|not valid json|invalid json|decode|broken",
+    "unparsable": r"unparsable|not valid json|invalid json|decode|malformed|expecting",
 }
 
 

@@ -2,8 +2,9 @@
 
 A fault spec names request patterns (method, path regex, service type) and what happens to the
 matching requests: an error status in the service's own shape (500, 503, 429 with Retry-After),
-a stall past the client's timeout, a reset after the request was processed, a truncated body,
-or extra delay. ``count``, ``after`` and a seeded ``rate`` pick which matching requests are hit,
+a stall past the client's timeout, a reset after the request was processed, a truncated body
+(the connection closes short of Content-Length), an unparsable one (half the body, a matching
+Content-Length: a complete answer that does not decode), or extra delay. ``count``, ``after`` and a seeded ``rate`` pick which matching requests are hit,
 so the same spec against the same client gives the same faults. Every hit is recorded (and, if
 asked, appended to a JSON-lines log) so a test can wait for "that request has arrived".
 
@@ -33,7 +34,7 @@ import yaml
 from .personality import PACKAGE_DIR
 
 STATUS_KINDS = (500, 503, 429)
-WIRE_KINDS = ("stall", "reset", "truncate")
+WIRE_KINDS = ("stall", "reset", "truncate", "unparsable")
 FAULT_KINDS: tuple[int | str, ...] = STATUS_KINDS + WIRE_KINDS  # what goes wrong; "delay" only slows down
 KINDS: tuple[int | str, ...] = FAULT_KINDS + ("delay",)
 SERVICE_TYPES = {"/identity": "identity", "/image": "image", "/compute": "compute", "/network": "network",

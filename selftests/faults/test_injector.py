@@ -163,6 +163,18 @@ def test_a_truncated_body_promises_more_than_it_sends():
             json.loads(body)
 
 
+def test_an_unparsable_body_is_a_complete_answer_that_does_not_decode():
+    rule = {"match": {"method": "POST", "path": "security-groups$"}, "kind": "unparsable"}
+    with start(spec(rule)) as fleet:
+        tok = token(fleet)
+        status, headers, body, ended = create_group(fleet, tok, "garbled")
+        assert (status, ended) == (201, "complete")
+        assert 0 < len(body) == int(headers["content-length"])
+        with pytest.raises(ValueError):
+            json.loads(body)
+        assert "garbled" in group_names(fleet)
+
+
 def test_a_delay_holds_the_request_after_it_arrived_and_then_handles_it():
     rule = {"match": {"method": "POST", "path": "security-groups$"}, "kind": "delay", "delay_ms": 1500}
     with start(spec(rule)) as fleet:
