@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from os_interop import schemas, suite
+from os_interop import schemas, suite, yamlfile
 from os_interop.errors import UserError
 
 # pain-point order, as the capability schema lists the groups
@@ -64,12 +63,9 @@ class Registry:
 
 def _load_file(path: Path) -> tuple[str, list[Capability]]:
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-        doc = yaml.safe_load(text)
-    except (OSError, yaml.YAMLError) as exc:
-        raise UserError(f"{path}: not readable YAML ({exc.__class__.__name__}: "
-                        f"{str(exc).splitlines()[0]}); fix the file") from None
+        text, doc = yamlfile.read(path)
+    except yamlfile.YAMLFileError as exc:
+        raise UserError(f"{exc}; fix the file") from None
     problem = schemas.first_error("capability", doc)
     if problem:
         where = problem

@@ -16,10 +16,18 @@ def load(name: str) -> dict[str, Any]:
         return json.load(f)
 
 
+@lru_cache(maxsize=None)
+def validator(name: str) -> jsonschema.protocols.Validator:
+    """A checked validator for schemas/<name>.schema.json, of the draft the schema declares."""
+    schema = load(name)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
 def first_error(name: str, document: Any) -> str | None:
     """None when valid, else '<path>: <message>' for the most relevant error."""
-    validator = jsonschema.Draft202012Validator(load(name))
-    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    error = jsonschema.exceptions.best_match(validator(name).iter_errors(document))
     if error is None:
         return None
     path = "/".join(str(p) for p in error.absolute_path) or "(top)"

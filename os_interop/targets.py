@@ -10,12 +10,12 @@ import os
 import re
 from dataclasses import dataclass
 
-import yaml
 from keystoneauth1 import exceptions as ks
 from keystoneauth1 import loading
 from openstack import exceptions as sdk_exceptions
 from openstack.config import loader
 
+from os_interop import yamlfile
 from os_interop.errors import UserError
 
 
@@ -46,15 +46,9 @@ def _check_files() -> None:
         if not os.path.exists(path):
             continue
         try:
-            with open(path, encoding="utf-8") as f:
-                data = yaml.safe_load(f)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise UserError(f"{path} is not valid YAML{where}: "
-                            f"{getattr(exc, 'problem', None) or exc}; fix the file") from None
-        except OSError as exc:
-            raise UserError(f"cannot read {path}: {exc.strerror}") from None
+            _, data = yamlfile.read(path)
+        except yamlfile.YAMLFileError as exc:
+            raise UserError(f"{exc}; fix the file") from None
         if not isinstance(data, dict) or not isinstance(data.get("clouds"), dict):
             raise UserError(f"{path} has no 'clouds:' mapping; see "
                             "https://docs.openstack.org/openstacksdk/latest/user/config/configuration.html")

@@ -24,14 +24,12 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
+from os_interop import schemas, yamlfile
 
-from .personality import PACKAGE_DIR
 
 STATUS_KINDS = (500, 503, 429)
 WIRE_KINDS = ("stall", "reset", "truncate", "unparsable")
@@ -41,10 +39,6 @@ SERVICE_TYPES = {"/identity": "identity", "/image": "image", "/compute": "comput
                  "/object-store": "object-store"}
 DEFAULT_STALL_S = 35.0  # past the suite's own 30 s default request timeout
 
-_SCHEMA_CANDIDATES = (
-    PACKAGE_DIR.parents[1] / "schemas" / "faults.schema.json",  # repository checkout
-    PACKAGE_DIR.parent / "schemas" / "faults.schema.json",  # if packaged inside os_interop/
-)
 
 
 class FaultSpecError(ValueError):
@@ -88,7 +82,7 @@ class FaultSpec:
     @classmethod
     def from_data(cls, doc: Any, where: str = "faults") -> FaultSpec:
         """Validate a parsed spec (schema and regexes); raises FaultSpecError naming the field."""
-        error = jsonschema.exceptions.best_match(_validator().iter_errors(doc))
+        error = jsonschema.exceptions.best_match(schemas.validator("faults").iter_errors(doc))
         if error is not None:
             field_path = ".".join(str(p) for p in error.absolute_path) or "(document)"
             message = " ".join(error.message.split())
@@ -114,11 +108,9 @@ class FaultSpec:
         """A spec from a YAML or JSON file."""
         path = Path(path)
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise FaultSpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        except yaml.YAMLError as exc:
-            raise FaultSpecError(f"{path}: invalid YAML: {str(exc).splitlines()[0]}") from None
+            _, doc = yamlfile.read(path)
+        except yamlfile.YAMLFileError as exc:
+            raise FaultSpecError(str(exc)) from None
         return cls.from_data(doc if doc is not None else {}, str(path))
 
     def with_latency(self, request_ms: float | None = None, server_build_s: float | None = None) -> FaultSpec:
@@ -216,13 +208,3 @@ def service_type(path: str) -> str | None:
     """The catalog type of the simulated service a path belongs to."""
     return next((t for prefix, t in SERVICE_TYPES.items() if path == prefix or path.startswith(prefix + "/")), None)
 
-
-@lru_cache(maxsize=1)
-def _validator() -> jsonschema.protocols.Validator:
-    for candidate in _SCHEMA_CANDIDATES:
-        if candidate.exists():
-            schema = json.loads(candidate.read_text(encoding="utf-8"))
-            cls = jsonschema.validators.validator_for(schema)
-            cls.check_schema(schema)
-            return cls(schema)
-    raise FaultSpecError(f"faults.schema.json not found (looked in {', '.join(map(str, _SCHEMA_CANDIDATES))})")

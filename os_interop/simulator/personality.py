@@ -9,14 +9,12 @@ from __future__ import annotations
 import copy
 import ipaddress
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
-from os_interop import schemas
+from os_interop import schemas, yamlfile
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PERSONALITY_DIR = PACKAGE_DIR / "personalities"
@@ -109,13 +107,6 @@ def find_personality(name: str) -> Path:
     raise PersonalityError(f"{name}: no such personality (shipped: {known})")
 
 
-@lru_cache(maxsize=1)
-def _validator() -> jsonschema.protocols.Validator:
-    schema = schemas.load("personality")   # from a checkout or a wheel (os_interop.suite)
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
-
 
 def _field(path: Any) -> str:
     out = ""
@@ -138,17 +129,12 @@ def load_personality(path: str | Path) -> Personality:
     """Read and validate a personality file; raises PersonalityError naming the file and field."""
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PersonalityError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(document)"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PersonalityError(f"{path}: {where}: invalid YAML: {problem}") from exc
+        _, doc = yamlfile.read(path)
+    except yamlfile.YAMLFileError as exc:
+        raise PersonalityError(str(exc)) from None
     if not isinstance(doc, dict):
         raise PersonalityError(f"{path}: (document): must be a mapping")
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(doc))
+    error = jsonschema.exceptions.best_match(schemas.validator("personality").iter_errors(doc))
     if error is not None:
         message = " ".join(error.message.split())
         if error.validator == "enum" and len(error.validator_value) > 6:

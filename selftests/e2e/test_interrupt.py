@@ -8,7 +8,6 @@ moment before acting on it, the signal lands meanwhile, and the create happens a
 client gave up — as genuine nova does (selftests/refcloud/test_interrupt_on_nova.py).
 """
 
-import json
 import os
 import re
 import signal

@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 import requests_mock
+from keystoneauth1 import exceptions as ks
 from keystoneauth1 import session as ks_session
 
 from os_interop.cloud import CloudUnderTest
@@ -70,3 +71,15 @@ class StubCloud:
     def journaled(self) -> list[tuple[str, str]]:
         """(kind, state) of every resource, as the journal file has it."""
         return [(entry.kind, entry.state) for entry in read_journals([self.resources.path])]
+
+
+# answers no probe may read as a value: each must end as answers.Unknown
+UNREADABLE = [
+    {"status_code": 500, "json": {"NeutronError": {"message": "boom"}}},
+    {"status_code": 503, "headers": {"Retry-After": "3"}},
+    {"status_code": 429},
+    {"status_code": 401},
+    {"status_code": 200, "text": "{\"extensions\": [trunc"},
+    {"status_code": 200, "json": {"something": []}},
+    {"exc": ks.ConnectTimeout},
+]

@@ -69,7 +69,7 @@ def test_a_valid_file_loads_and_hash_changes_with_content(tmp_path):
 @pytest.mark.parametrize("broken, expect", [
     (GOOD.replace("status: required", "status: mandatory"), "entry 'identity.example'"),
     (GOOD.replace("cost: read-only", "cost: free"), "cost"),
-    (GOOD + "  - [unclosed\n", "not readable YAML"),
+    (GOOD + "  - [unclosed\n", "not valid YAML"),
     (GOOD.replace("identity.example_key: 1", "identity.other_key: 1"), "does not observe"),
     (GOOD.replace("group: identity", "group: dns"), "group"),
 ])

@@ -9,6 +9,7 @@ from keystoneauth1 import exceptions as ks
 from os_interop.answers import Unknown
 from os_interop.apis import compute
 from os_interop.apis import security_groups as sg
+from selftests.unit import stub_cloud
 from selftests.unit.stub_cloud import StubCloud
 from tests.security_groups import test_security_groups as probe
 
@@ -123,15 +124,7 @@ def _extensions(cloud, *aliases):
     cloud.mock.register_uri("GET", f"{N}/extensions", json={"extensions": [{"alias": a} for a in aliases]})
 
 
-UNREADABLE = [
-    {"status_code": 500, "json": {"NeutronError": {"message": "boom"}}},
-    {"status_code": 503, "headers": {"Retry-After": "3"}},
-    {"status_code": 429},
-    {"status_code": 401},
-    {"status_code": 200, "text": "{\"extensions\": [trunc"},
-    {"status_code": 200, "json": {"something": []}},
-    {"exc": ks.ConnectTimeout},
-]
+UNREADABLE = stub_cloud.UNREADABLE
 
 
 @pytest.mark.parametrize("reply", UNREADABLE)
