@@ -11,12 +11,13 @@ import json
 import sys
 from pathlib import Path
 
-from os_interop import __version__, capabilities, results, targets
+from os_interop import __version__, capabilities
 from os_interop.capabilities import GROUPS
 from os_interop.errors import UserError
 
 
 def _run(args: argparse.Namespace) -> int:
+    from os_interop import targets   # imported on use: --help stays fast
     from os_interop.runner import RunRequest, run
     for group in args.group:
         if group not in GROUPS:
@@ -63,6 +64,7 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from os_interop import results   # imported on use: --help stays fast
     from reporters import matrix
     documents = [results.load(p) for p in results.find(args.paths)]
     _write(matrix.render(matrix.build(documents), args.format), args.output)
@@ -70,6 +72,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _profile(args: argparse.Namespace) -> int:
+    from os_interop import results   # imported on use: --help stays fast
     from reporters import profile
     document = results.load(args.results)
     emitted = (profile.well_known if args.well_known else profile.build)(document, args.name)

@@ -1,12 +1,19 @@
-"""JSON Schemas shipped in schemas/, and validation that reports one readable line."""
+"""JSON Schemas shipped in schemas/, and validation that reports one readable line.
+
+jsonschema is imported when something is validated, not when a schema is only read (the
+capability groups come from a schema's enum): `os-interop --help` stays fast.
+"""
+
+from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from os_interop import suite
+
+if TYPE_CHECKING:
+    import jsonschema
 
 
 @lru_cache(maxsize=None)
@@ -19,6 +26,7 @@ def load(name: str) -> dict[str, Any]:
 @lru_cache(maxsize=None)
 def validator(name: str) -> jsonschema.protocols.Validator:
     """A checked validator for schemas/<name>.schema.json, of the draft the schema declares."""
+    import jsonschema
     schema = load(name)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
@@ -27,6 +35,7 @@ def validator(name: str) -> jsonschema.protocols.Validator:
 
 def first_error(name: str, document: Any) -> str | None:
     """None when valid, else '<path>: <message>' for the most relevant error."""
+    import jsonschema
     error = jsonschema.exceptions.best_match(validator(name).iter_errors(document))
     if error is None:
         return None
