@@ -147,5 +147,15 @@ def probe_rule(run_id: str, existing: list[dict[str, Any]]) -> dict[str, Any]:
     raise AssertionError("no unused probe rule found")   # 64 taken ports: cannot happen
 
 
-SSH_RULE = {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
-            "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "0.0.0.0/0"}
+def ssh_state(rules: list[dict[str, Any]]) -> str:
+    """'already-present' when the group's rules let tcp/22 in from anywhere over IPv4 (a tool
+    adding it would meet 409 SecurityGroupRuleExists), else 'absent'. Read from the rules the
+    group already shows, so knowing it costs no request."""
+    for rule in rules:
+        ports = (rule.get("port_range_min"), rule.get("port_range_max"))
+        covers_22 = ports[0] is None or (ports[0] <= 22 <= (ports[1] if ports[1] is not None else ports[0]))
+        if (rule.get("direction") == "ingress" and rule.get("ethertype", "IPv4") == "IPv4"
+                and rule.get("protocol") in ("tcp", "6", None) and covers_22
+                and rule.get("remote_ip_prefix") in ("0.0.0.0/0", None) and not rule.get("remote_group_id")):
+            return PRESENT
+    return "absent"

@@ -225,25 +225,22 @@ def _rule_posts(cloud, *replies):
     cloud.mock.register_uri("POST", f"{N}/security-group-rules", replies)
 
 
-def test_a_new_group_adds_a_per_run_rule_and_then_tcp22(cloud):
+def test_a_new_group_adds_only_a_per_run_rule_and_reads_tcp22_from_its_rules(cloud):
     _new_group(cloud)
-    _rule_posts(cloud, {"status_code": 201, "json": {"security_group_rule": {"id": "r1"}}},
-                {"status_code": 201, "json": {"security_group_rule": {"id": "r1"}}})
+    _rule_posts(cloud, {"status_code": 201, "json": {"security_group_rule": {"id": "r1"}}})
     seen, observe = observer()
     probe.test_new_group_rules(cloud, observe)
     posted = [r.json()["security_group_rule"] for r in cloud.mock.request_history if r.method == "POST"
               and r.url.endswith("security-group-rules")]
-    assert posted[0]["remote_ip_prefix"].startswith("192.0.2.") and posted[1]["port_range_min"] == 22
-    assert seen["security_group.rule_add_remove"] is True and seen["security_group.new_group_ssh"] == "added"
+    assert len(posted) == 1 and posted[0]["remote_ip_prefix"].startswith("192.0.2.")
+    assert seen["security_group.rule_add_remove"] is True and seen["security_group.new_group_ssh"] == "absent"
     assert seen["security_group.new_group_egress_families"] == ["IPv4", "IPv6"]
     assert cloud.journaled() == [("secgroup", "deleted")]
 
 
 def test_tcp22_that_the_group_already_has_is_already_present_not_refused(cloud):
     _new_group(cloud, [rule("ingress", protocol="tcp", low=22, prefix="0.0.0.0/0")])
-    _rule_posts(cloud, {"status_code": 201, "json": {"security_group_rule": {"id": "r1"}}},
-                {"status_code": 409, "json": {"NeutronError": {
-                    "type": "SecurityGroupRuleExists", "message": "Security group rule already exists."}}})
+    _rule_posts(cloud, {"status_code": 201, "json": {"security_group_rule": {"id": "r1"}}})
     seen, observe = observer()
     probe.test_new_group_rules(cloud, observe)
     assert seen["security_group.rule_add_remove"] is True
@@ -260,7 +257,7 @@ def test_a_refused_rule_fails_with_the_answer_and_the_group_still_goes(cloud):
     with pytest.raises(AssertionError, match="cannot add a security group rule: HTTP 403 PolicyNotAuthorized"):
         probe.test_new_group_rules(cloud, observe)
     assert seen["security_group.rule_add_remove"] is False
-    assert "security_group.new_group_ssh" not in seen
+    assert seen["security_group.new_group_ssh"] == "absent"     # read from the group, not added
     assert cloud.journaled() == [("secgroup", "deleted")]
 
 
@@ -379,3 +376,16 @@ def test_a_nova_default_group_without_its_rules_is_unknown(cloud):
     assert seen["security_group.default_open_ports"] == ["tcp:22"]
     with pytest.raises(pytest.skip.Exception, match="egress is not filtered"):
         probe.test_default_group_egress(cloud, observe)
+
+
+@pytest.mark.parametrize("rules, state", [
+    ([], "absent"),
+    ([rule("ingress", protocol="tcp", low=22, prefix="0.0.0.0/0")], "already-present"),
+    ([rule("ingress", protocol="tcp", low=1, high=1024, prefix="0.0.0.0/0")], "already-present"),
+    ([rule("ingress", prefix="0.0.0.0/0")], "already-present"),                 # any protocol, any port
+    ([rule("ingress", protocol="tcp", low=22, prefix="10.0.0.0/8")], "absent"),  # not from anywhere
+    ([rule("ingress", protocol="udp", low=22, prefix="0.0.0.0/0")], "absent"),
+    ([rule("egress", protocol="tcp", low=22, prefix="0.0.0.0/0")], "absent"),
+])
+def test_tcp22_from_anywhere_is_read_from_the_rules_a_group_shows(rules, state):
+    assert sg.ssh_state(rules) == state

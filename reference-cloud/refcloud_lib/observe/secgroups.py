@@ -127,16 +127,17 @@ def observe(cloud: Cloud, extensions: list[str]) -> dict[str, Any]:
     cloud.created.append(lambda: cloud.service("network", f"/security-groups/{group['id']}", "DELETE"))
     n_rules = group["security_group_rules"]
     n_in, n_out = split(n_rules, group["id"])
-    # a rule no template holds (port 47321 from a documentation address), then tcp/22 from anywhere
+    # a rule no template holds (port 47321 from a documentation address)
     outcome, rule = add_rule(cloud, group["id"], {
         "direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 47321,
         "port_range_max": 47321, "remote_ip_prefix": "192.0.2.7/32"})
     removed = outcome == "added" and delete_rule(cloud, rule)
-    ssh, rule = add_rule(cloud, group["id"], {
-        "direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 22,
-        "port_range_max": 22, "remote_ip_prefix": "0.0.0.0/0"})
-    if ssh == "added":
-        delete_rule(cloud, rule)
+    # tcp/22 from anywhere already in the new group (adding it again would answer 409)?
+    ssh = "already-present" if any(
+        r["direction"] == "ingress" and r["ethertype"] == "IPv4" and r.get("protocol") in ("tcp", None)
+        and (r.get("port_range_min") is None or r["port_range_min"] <= 22 <= (r.get("port_range_max") or 65535))
+        and r.get("remote_ip_prefix") in ("0.0.0.0/0", None) and not r.get("remote_group_id")
+        for r in n_rules) else "absent"
     nets = cloud.json("network", "/networks")["networks"]
     attachable = [n for n in nets if n["shared"] or n["project_id"] == cloud.project_id]
     return {
