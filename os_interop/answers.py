@@ -49,9 +49,6 @@ class Answer:
         """The cloud said "not here" (a 404, or whatever the caller listed as absence)."""
         return self.status == 404
 
-    def header(self, name: str) -> str | None:
-        return self.response.headers.get(name)
-
 
 def evidence_of(response: requests.Response) -> str | None:
     return getattr(response, "osi_evidence_id", None)

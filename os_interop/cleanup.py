@@ -19,9 +19,10 @@ def _pending(cloud_name: str, out: Path, run_id: str | None) -> list[Entry]:
     if not journals:
         raise UserError(f"no journals under {out / cloud_name}: nothing this tool created is "
                         "known there (pass --out with the run's results directory)")
-    if run_id is not None and run_id not in run_ids(journals):
+    known = run_ids(journals)
+    if run_id is not None and run_id not in known:
         raise UserError(f"run {run_id!r} is not in the journals under {out / cloud_name} "
-                        f"(runs there: {', '.join(sorted(run_ids(journals))) or 'none'})")
+                        f"(runs there: {', '.join(sorted(known)) or 'none'})")
     return read_journals(journals, run_id)
 
 

@@ -114,12 +114,6 @@ class CloudUnderTest:
             raise answers.NoAnswer(f"{method} {url}: {_connection_problem(exc)}", evidence_id) from None
         return answers.interpret(method, url, response, expect)
 
-    def read(self, url: str | None, expect: "answers.Mapping[int, str | None]" = answers.DOCUMENT,
-             **kwargs: Any) -> Any:
-        """GET a JSON document; None when the cloud says it is absent (a 404 in `expect`)."""
-        found = self.answer("GET", url, expect, **kwargs)
-        return found.body
-
     def post(self, url: str, **kwargs: Any) -> requests.Response:
         return self.request("POST", url, **kwargs)
 

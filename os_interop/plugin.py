@@ -212,8 +212,9 @@ def _scrub_report(item: pytest.Item, report: pytest.TestReport) -> None:
     """Tracebacks and captured output go to junit and the terminal: no token the run learned."""
     if report.longrepr is not None and not isinstance(report.longrepr, tuple):
         text = str(report.longrepr)
-        if _redacted(item, text) != text:
-            report.longrepr = _redacted(item, text)
+        scrubbed = _redacted(item, text)
+        if scrubbed != text:
+            report.longrepr = scrubbed
     report.sections = [(title, _redacted(item, content)) for title, content in report.sections]
 
 

@@ -104,7 +104,9 @@ def accepted_formats(cloud: CloudUnderTest) -> list[str] | None:
     body = schema(cloud)
     if body is None:
         return None
-    enum = ((body.get("properties") or {}).get("disk_format") or {}).get("enum") or []
+    enum = ((body.get("properties") or {}).get("disk_format") or {}).get("enum")
+    if not isinstance(enum, list):   # a schema without the list says nothing, never "none accepted"
+        raise Unknown(f"GET {v2(cloud, '/schemas/image')}: no disk_format enum in the image schema")
     return sorted(f for f in enum if isinstance(f, str) and f)
 
 

@@ -182,6 +182,9 @@ def _tasks(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
     ok, body = wait_for(lambda: _status_of(cloud, task_url),
                         lambda b: b.get("status") in ("success", "failure"),
                         cloud_timeout(cloud, "osi_image_timeout", IMAGE_TIMEOUT))
+    if not ok:   # still running: a timeout is unknown, never "the tasks method makes no image"
+        raise answers.Unknown(f"GET {task_url}: the glance task was still {body.get('status')!r} "
+                              f"after {cloud_timeout(cloud, 'osi_image_timeout', IMAGE_TIMEOUT):.0f} s")
     image_id = body.get("result").get("image_id") if isinstance(body.get("result"), dict) else None
     if image_id:
         img.created(image_id)

@@ -32,7 +32,6 @@ class StubCloud:
     request = CloudUnderTest.request
     get = CloudUnderTest.get
     answer = CloudUnderTest.answer
-    read = CloudUnderTest.read
     post = CloudUnderTest.post
     put = CloudUnderTest.put
     delete = CloudUnderTest.delete
