@@ -80,6 +80,11 @@ def build(registry: Registry, cloud: dict[str, Any], run: dict[str, Any],
     }
 
 
+def values(document: dict[str, Any]) -> dict[str, Any]:
+    """Every observation's value by key: the one way readers get values out of a document."""
+    return dict(document["observations"])
+
+
 def merge_evidence(cloud_dir: Path) -> int:
     """Merge the workers' evidence parts into evidence.jsonl; returns the exchange count."""
     parts = sorted(cloud_dir.glob("evidence-*.jsonl"))
