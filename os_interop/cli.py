@@ -23,15 +23,21 @@ def _run(args: argparse.Namespace) -> int:
         if group not in GROUPS:
             raise UserError(f"unknown group {group!r}; groups: {', '.join(GROUPS)}")
     capabilities.load()    # a broken capability file is reported before anything runs
-    names = targets.resolve_names(args.cloud, args.all_clouds)
-    targets.check(names)   # every entry complete, before any cloud is touched
-    outcome = run(RunRequest(clouds=names, out=Path(args.out), groups=args.group,
+    # every (cloud, region), each entry checked complete, before any cloud is touched
+    found = targets.resolve(args.cloud, args.all_clouds, args.region)
+    if args.shard:
+        from os_interop import shards
+        found = shards.pick(found, *args.shard)
+        if not found:
+            print(f"os-interop run: shard {args.shard[0]}/{args.shard[1]} has no targets; nothing to do")
+            return 0
+    outcome = run(RunRequest(clouds=[t.label for t in found], out=Path(args.out), groups=args.group,
                              keyword=args.k, read_only=args.read_only, workers=args.n,
                              junitxml=args.junitxml))
     for error in outcome.cloud_errors:
         print(f"os-interop: {error}", file=sys.stderr)
     for doc in outcome.documents:
-        print(f"results: {Path(args.out) / doc['cloud']['name'] / 'results.json'}")
+        print(f"results: {Path(args.out) / doc['cloud'].get('label', doc['cloud']['name']) / 'results.json'}")
     return outcome.exit_code
 
 
@@ -100,6 +106,14 @@ def workers(text: str) -> int:
     return value
 
 
+def shard(text: str) -> tuple[int, int]:
+    """--shard K/N: whole numbers with 1 <= K <= N."""
+    k, slash, n = text.partition("/")
+    if slash and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n):
+        return int(k), int(n)
+    raise argparse.ArgumentTypeError(f"needs K/N with whole numbers 1 <= K <= N (e.g. 2/4), not {text!r}")
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse prints the usage block before its error; a user error here is one line."""
 
@@ -118,6 +132,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--cloud", action="append", default=[], metavar="NAME",
                    help="cloud in clouds.yaml (repeatable; default $OS_CLOUD)")
     r.add_argument("--all-clouds", action="store_true", help="every cloud in clouds.yaml")
+    r.add_argument("--region", action="append", default=[], metavar="R",
+                   help="only this region of each cloud (repeatable; default: every region its entry names)")
+    r.add_argument("--shard", type=shard, metavar="K/N",
+                   help="only the K-th of N disjoint parts of the targets (1 <= K <= N)")
     r.add_argument("--out", default="osi-results", metavar="DIR", help="results directory (default: osi-results)")
     r.add_argument("--group", action="append", default=[], metavar="G", help=f"only these pain points: {', '.join(GROUPS)}")
     r.add_argument("-k", metavar="EXPR", help="pytest -k expression over probe names")

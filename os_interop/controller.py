@@ -93,7 +93,7 @@ def leftovers(state: RunState, documents: list[dict[str, Any]]) -> None:
         left = [i for i in doc["resources"]["items"] if i["state"] != "deleted"]
         if not left:
             continue
-        name = doc["cloud"]["name"]
+        name = doc["cloud"].get("label", doc["cloud"]["name"])
         print(f"os-interop: {len(left)} resource(s) may be left on {name}:", file=sys.stderr)
         for item in left:
             print(f"  {item['kind']:10} {item['name']} {item.get('id') or '(id unknown)'}"
@@ -109,7 +109,7 @@ def write_cloud_results(state: RunState, name: str, interrupted: bool) -> Path:
     try:
         described = targets.target(name).describe()
     except UserError:
-        described = {"name": name, "region": None, "auth_url": None}
+        described = {"name": name, "region": None, "label": name, "auth_url": None}
     option = state.config.option
     selection = [s for s in (
         "--read-only" if option.osi_read_only else "",

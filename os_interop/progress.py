@@ -57,7 +57,7 @@ class Progress:
         rows = []
         for doc in documents:
             s, res = doc["summary"], doc["resources"]
-            rows.append([doc["cloud"]["name"], *(s[o] for o in OUTCOMES),
+            rows.append([doc["cloud"].get("label", doc["cloud"]["name"]), *(s[o] for o in OUTCOMES),
                          res["created"], res["leaked"], doc["run"]["requests"],
                          doc["run"]["error"] or ""])
         self._write("")
@@ -66,5 +66,5 @@ class Progress:
         for doc in documents:
             for item in doc["resources"]["items"]:
                 if item["state"] in ("leaked", "created"):
-                    self._write(f"LEAKED {doc['cloud']['name']}: {item['kind']} {item['name']} "
+                    self._write(f"LEAKED {doc['cloud'].get('label', doc['cloud']['name'])}: {item['kind']} {item['name']} "
                                 f"{item.get('id') or ''} ({item.get('reason') or 'not deleted'})")

@@ -107,8 +107,7 @@ class CloudConnection:
     def __init__(self, name: str, evidence_path: Path, evidence_prefix: str) -> None:
         self.name = name
         region = targets.region(name)
-        self.target = targets.Target(name=name, region=region.region_name or None,
-                                     auth_url=region.config.get("auth", {}).get("auth_url"))
+        self.target = targets.target(name, region)
         self.redactor = Redactor(_secrets_in(region.config))
         self.retries = RetryPolicy()
         self.recorder = EvidenceRecorder(evidence_path, evidence_prefix, self.redactor,
