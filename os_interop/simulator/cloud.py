@@ -22,11 +22,12 @@ class Cloud:
     """A personality brought to life: bind a port, build the state, mount the services."""
 
     def __init__(self, personality: Personality, faults: FaultSpec = NO_FAULTS, fault_log: Path | None = None,
-                 api_timeout: float | None = None):
+                 api_timeout: float | None = None, state: CloudState | None = None):
         self.personality = personality
         self.faults = Injector(faults, fault_log, personality.name)
         self.api_timeout = api_timeout  # what its clouds.yaml entry tells clients to wait per request
-        self.state = CloudState(personality)
+        self.state = state or CloudState(personality)
+        self.regions: list[Cloud] = []  # further regions of this cloud (regions.py), stopped with it
         self.server = CloudHTTPServer(self)
         self.base_url = f"http://127.0.0.1:{self.server.port}"
         self._count_lock = threading.Condition()
@@ -50,6 +51,8 @@ class Cloud:
         return self
 
     def stop(self) -> None:
+        for region in self.regions:
+            region.stop()
         self.faults.close()
         self.server.stop()
 
@@ -87,6 +90,8 @@ class Cloud:
             # domain parameters make keystoneauth refuse v2.0, so only v3 clouds get them
             auth.update(user_domain_name=s.domain["name"], project_domain_name=s.domain["name"])
         entry: dict[str, Any] = {"auth": auth, "region_name": p["region"]}
+        if self.regions:  # openstacksdk's list form: every region of the entry
+            entry = {"auth": auth, "regions": [p["region"], *(r.personality["region"] for r in self.regions)]}
         if self.api_timeout is not None:
             entry["api_timeout"] = self.api_timeout
         return entry

@@ -12,6 +12,7 @@ import yaml
 from .cloud import Cloud
 from .faults import NO_FAULTS, FaultSpec, Hit
 from .personality import Personality, PersonalityError, find_personality, load_personality
+from .regions import attach as attach_regions
 from .state import CloudState
 
 
@@ -46,6 +47,7 @@ class Fleet:
             for personality in loaded:
                 spec = specs.get(personality.name, NO_FAULTS) if isinstance(faults, Mapping) else faults or NO_FAULTS
                 clouds.append(Cloud(personality, spec, fault_log, api_timeout).start())
+                attach_regions(clouds[-1])
                 personality.cloud_url = clouds[-1].base_url
         except BaseException:
             for cloud in clouds:

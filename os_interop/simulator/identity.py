@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .http import HTTPError, Request, Response, Service, json_response, keystone_error
+from .regions import regional_catalog
 
 _MEDIA = {"v3": "application/vnd.openstack.identity-v3+json", "v2.0": "application/vnd.openstack.identity-v2.0+json"}
 _UPDATED = {"v3": "2020-04-07T00:00:00Z", "v2.0": "2014-04-17T00:00:00Z"}
@@ -124,12 +125,13 @@ class IdentityService(Service):
         return body
 
     def _catalog_v3(self) -> list[dict[str, Any]]:
-        region = self.personality["region"]
+        interfaces = self.personality["catalog"]["interfaces"]
         return [{"type": svc["type"], "name": svc["name"], "id": svc["id"],
-                 "endpoints": [{"id": f"{svc['id'][:28]}{i:04x}", "interface": iface, "region": region,
-                                "region_id": region, "url": svc["url"]}
-                               for i, iface in enumerate(self.personality["catalog"]["interfaces"])]}
-                for svc in self.cloud.catalog()]
+                 "endpoints": [{"id": f"{svc['id'][:28]}{i + j * len(interfaces):04x}", "interface": iface,
+                                "region": region, "region_id": region, "url": url}
+                               for j, (region, url) in enumerate(svc["urls"])
+                               for i, iface in enumerate(interfaces)]}
+                for svc in regional_catalog(self.cloud)]
 
     def _subject(self, req: Request) -> dict[str, Any]:
         token = self.state.tokens.get(req.headers.get("X-Subject-Token") or "")
@@ -203,12 +205,12 @@ class IdentityService(Service):
         return json_response(200, {"access": access})
 
     def _catalog_v2(self) -> list[dict[str, Any]]:
-        region = self.personality["region"]
         interfaces = self.personality["catalog"]["interfaces"]
         return [{"type": svc["type"], "name": svc["name"], "endpoints_links": [],
                  "endpoints": [{"id": svc["id"], "region": region,
-                                **{f"{iface}URL": svc["url"] for iface in interfaces}}]}
-                for svc in self.cloud.catalog()]
+                                **{f"{iface}URL": url for iface in interfaces}}
+                               for region, url in svc["urls"]]}
+                for svc in regional_catalog(self.cloud)]
 
     def tenants_v2(self, req: Request) -> Response:
         s = self.state
