@@ -80,8 +80,9 @@ def _report(args: argparse.Namespace) -> int:
 def _profile(args: argparse.Namespace) -> int:
     from os_interop import results   # imported on use: --help stays fast
     from reporters import profile
-    document = results.load(args.results)
-    emitted = (profile.well_known if args.well_known else profile.build)(document, args.name)
+    documents = [results.load(p) for p in results.find(args.results)]   # one cloud, one per region
+    emitted = (profile.well_known if args.well_known else profile.build)(
+        documents if len(documents) > 1 else documents[0], args.name)
     if args.diff:
         print(profile.render_diff(profile.diff(emitted, profile.load_published(args.diff))))
         return 0
@@ -161,8 +162,9 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("-o", "--output", metavar="FILE")
     rep.set_defaults(func=_report)
 
-    pr = sub.add_parser("profile", help="openstacksdk vendor profile from a results file")
-    pr.add_argument("results", metavar="RESULTS.json")
+    pr = sub.add_parser("profile", help="openstacksdk vendor profile from the results of a cloud (all its regions)")
+    pr.add_argument("results", nargs="+", metavar="RESULTS",
+                    help="results.json files or directories; several: the regions of one cloud")
     pr.add_argument("--name", help="profile name (default: the cloud's name)")
     pr.add_argument("--well-known", action="store_true", help="the document for /.well-known/openstack/api")
     pr.add_argument("--diff", metavar="PUBLISHED.json", help="compare with a published profile, key by key")

@@ -130,13 +130,15 @@ def load(path: str | Path) -> dict[str, Any]:
 
 
 def find(paths: list[str]) -> list[Path]:
-    """Results files under the given files or directories (an --out dir holds one per cloud)."""
+    """Results files under the given files or directories: an --out dir holds one per target,
+    a directory of several trees (e.g. the shards' downloaded artifacts) one per target each."""
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir() and not (p / "results.json").exists():
-            found.extend(sorted(p.glob("*/results.json")))
+            found.extend(sorted(p.rglob("results.json")))
         else:
             found.append(p / "results.json" if p.is_dir() else p)
+    found = list(dict.fromkeys(p.resolve() for p in found))   # overlapping paths: each file once
     if not found:
         raise UserError(f"no results.json under {', '.join(paths)}; run os-interop run --out DIR first")
     return found

@@ -66,10 +66,13 @@ class Matrix:
 
 
 def _labels(documents: list[dict]) -> list[str]:
-    """Column names: the cloud name, qualified by region (then position) only when needed."""
+    """Column names: the target's label (older results: the cloud name, qualified by region
+    when needed); a target in several results trees also by its run id, then its run's end."""
     names = [d["cloud"]["name"] for d in documents]
-    labels = [n if names.count(n) == 1 else f"{n}/{d['cloud'].get('region') or '-'}"
+    labels = [d["cloud"].get("label") or (n if names.count(n) == 1 else f"{n}/{d['cloud'].get('region') or '-'}")
               for n, d in zip(names, documents)]
+    for qualify in (lambda d: f"run {d['run']['id']}", lambda d: d["run"]["finished"]):
+        labels = [l if labels.count(l) == 1 else f"{l} {qualify(d)}" for l, d in zip(labels, documents)]
     return [l if labels.count(l) == 1 else f"{l}#{i + 1}" for i, l in enumerate(labels)]
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema
 
 from os_interop import profile_sources
+from reporters import profile_regions
 from reporters.profile_diff import Difference, diff, load_published, render_diff
 
 __all__ = ["build", "well_known", "vendor_schema", "Difference", "diff", "load_published",
@@ -72,14 +73,26 @@ def _compose(observed: list[tuple[str, str, Any]]) -> dict[str, Any]:
     return profile
 
 
-def build(document: dict, name: str | None = None) -> dict[str, Any]:
-    """{"name", "profile"} for the document's cloud, valid for openstacksdk's vendor loader."""
+def _body(document: dict) -> dict[str, Any]:
     cloud = document["cloud"]
     profile = _compose(_observed(document))
     if cloud.get("auth_url"):
         profile["auth"] = {"auth_url": cloud["auth_url"]}
-    if cloud.get("region"):
-        profile["regions"] = [cloud["region"]]
+    return profile
+
+
+def build(document: dict | list[dict], name: str | None = None) -> dict[str, Any]:
+    """{"name", "profile"} for the document's cloud, valid for openstacksdk's vendor loader;
+    the documents of several regions of one cloud make one profile (profile_regions.py)."""
+    documents = document if isinstance(document, list) else [document]
+    cloud = documents[0]["cloud"]
+    if len(documents) > 1:
+        profile_regions.check_one_cloud(documents)
+        profile = profile_regions.combine([(d["cloud"].get("region") or "", _body(d)) for d in documents])
+    else:
+        profile = _body(documents[0])
+        if cloud.get("region"):
+            profile["regions"] = [cloud["region"]]
     vendor = {"name": name or cloud["name"], "profile": dict(sorted(profile.items()))}
     schema = vendor_schema()
     error = jsonschema.exceptions.best_match(
@@ -90,7 +103,7 @@ def build(document: dict, name: str | None = None) -> dict[str, Any]:
     return vendor
 
 
-def well_known(document: dict, name: str | None = None) -> dict[str, Any]:
+def well_known(document: dict | list[dict], name: str | None = None) -> dict[str, Any]:
     """What a vendor serves at https://<domain>/.well-known/openstack/api.
 
     openstacksdk's get_profile fetches exactly the {"name", "profile"} shape of an in-tree
