@@ -136,3 +136,21 @@ def test_bad_input_is_a_user_error(m):
         matrix.build([])
     with pytest.raises(UserError, match="unknown report format"):
         matrix.render(m, "html")
+
+
+def test_a_target_in_two_results_trees_is_named_by_label_and_run_id(documents):
+    first, again = copy.deepcopy(documents[0]), copy.deepcopy(documents[0])
+    for doc in (first, again):
+        doc["cloud"]["label"] = "devstack@RegionOne"
+    again["run"]["id"] = "20990101abcdef"
+    assert matrix.build([first, again]).clouds == [
+        f"devstack@RegionOne run {first['run']['id']}", "devstack@RegionOne run 20990101abcdef"]
+    assert matrix.build([first, documents[1]]).clouds == ["devstack@RegionOne", "rackspace"]
+
+
+def test_report_finds_every_tree_under_a_directory_once(documents, tmp_path):
+    for shard, doc in (("shard-1", documents[0]), ("shard-2", documents[1])):
+        (tmp_path / shard / doc["cloud"]["name"]).mkdir(parents=True)
+        (tmp_path / shard / doc["cloud"]["name"] / "results.json").write_text(json.dumps(doc))
+    found = results.find([str(tmp_path), str(tmp_path / "shard-1")])
+    assert [p.parent.name for p in found] == ["devstack", "rackspace"]
