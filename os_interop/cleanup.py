@@ -42,7 +42,9 @@ def _look(entry: Entry, conn: CloudUnderTest) -> str:
 
 
 def clean(cloud_name: str, out: Path, run_id: str | None, dry_run: bool = False) -> int:
-    targets.resolve_names([cloud_name])
+    labels = targets.resolve_names([cloud_name])
+    if labels != [cloud_name]:       # an entry with several regions: each has its own journals
+        return max(clean(label, out, run_id, dry_run) for label in labels)
     entries = _pending(cloud_name, out, run_id)
     pending = [e for e in entries if e.state != "deleted"]
     scope = f" for run {run_id}" if run_id else ""
