@@ -94,3 +94,11 @@ def test_shards_split_the_regions_and_report_and_profile_merge_their_trees(regio
     done = cli("profile", str(tmp_path / "artifacts"))
     assert done.returncode == 0, done.stderr
     assert [r["name"] for r in json.loads(done.stdout)["profile"]["regions"]] == ["us-dfw-1", "us-slc"]
+
+
+def test_cleanup_of_the_entry_looks_at_every_region(both_regions, regional):
+    _, out = both_regions
+    done = cli("cleanup", "--cloud", NAME, "--out", str(out), "--dry-run", env=regional.env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        f"nothing to clean up on {label}: every journaled resource is deleted" for label in LABELS]
