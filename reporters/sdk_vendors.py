@@ -114,15 +114,17 @@ def boolean(value: Any) -> bool:
 
 def normal(key: str, value: Any) -> Any:
     """The form openstacksdk acts on, for comparison only (never written back): versions as
-    keystoneauth's (major, minor) tuple, numbers as strings (normalize_keys), booleans parsed."""
+    keystoneauth's (major, minor) tuple, numbers as strings (normalize_keys), boolean keys by
+    truth (requires_floating_ip, image_api_use_tasks are tested with bool()/if); network flags
+    go through loader.get_boolean in profile_diff."""
     if key.endswith("_api_version") and value is not None:
         from keystoneauth1.discover import normalize_version_number
         try:
             return normalize_version_number(str(value))
         except (TypeError, ValueError):
             return str(value)
-    if "boolean" in _schema_types(key) and isinstance(value, str):
-        return boolean(value)
+    if "boolean" in _schema_types(key) and value is not None:
+        return bool(value)   # openstacksdk tests these for truth: the string "False" is true
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     return value
