@@ -10,6 +10,7 @@ config loader (openstack/config/loader.py, _util.normalize_keys, cloud_region._g
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -39,6 +40,24 @@ def shipped() -> dict[str, Path]:
             data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
             found[data["name"]] = path
     return found
+
+
+SHIPPED_FILE = re.compile(r"(?:vendor-profiles/head/|openstack/config/vendors/)([\w-]+)\.(?:json|yaml)")
+
+
+def named_in(sources: list[str]) -> str | None:
+    """The shipped vendor a list of sources (a personality's `modelled_on:`) first names by its
+    file, if openstacksdk still ships it with a profile of its own (not a remote pointer)."""
+    by_stem = {path.stem: name for name, path in shipped().items()}
+    for source in sources:
+        for stem in SHIPPED_FILE.findall(str(source)):
+            if stem in by_stem:
+                try:
+                    load(shipped()[by_stem[stem]])
+                except UserError:      # a remote pointer: nothing to compare or patch
+                    continue
+                return by_stem[stem]
+    return None
 
 
 def resolve(spec: str) -> Path:

@@ -13,22 +13,11 @@ from reporters import profile_diff, sdk_vendors
 
 from .conftest import cli
 
-SHIPPED_FILE = re.compile(r"(?:vendor-profiles/head/|openstack/config/vendors/)([\w-]+)\.(?:json|yaml)")
-
-
 def modelled_on_vendor(personalities) -> dict[str, str]:
-    """personality -> the openstacksdk vendor file its modelled_on names, where openstacksdk
-    still ships it (a removed or remote-only vendor has nothing to patch)."""
-    shipped = sdk_vendors.shipped()
-    by_stem = {path.stem: name for name, path in shipped.items()}
-    mapping = {}
-    for name, personality in personalities.items():
-        for source in personality.data.get("modelled_on", []):
-            stem = next(iter(SHIPPED_FILE.findall(str(source))), None)
-            if stem in by_stem and sdk_vendors.profile_of(sdk_vendors.load(shipped[by_stem[stem]])):
-                mapping[name] = by_stem[stem]
-                break
-    return mapping
+    """personality -> the openstacksdk vendor its modelled_on names, where openstacksdk still
+    ships it (a removed or remote-only vendor has nothing to patch)."""
+    named = {name: sdk_vendors.named_in(p.data.get("modelled_on", [])) for name, p in personalities.items()}
+    return {name: vendor for name, vendor in named.items() if vendor}
 
 
 def git(repo, *args) -> str:
