@@ -171,7 +171,7 @@ def load(path: str | Path) -> dict:
     if isinstance(inner, str) or (isinstance(inner, dict) and isinstance(inner.get("profile"), str)):
         remote = inner if isinstance(inner, str) else inner["profile"]
         raise UserError(f"{path}: only points to the remote profile {remote}; "
-                        "fetch <that domain>/.well-known/openstack/api and compare against it")
+                        "fetch <that domain>/.well-known/openstack/api and pass that document instead")
     return document
 
 
