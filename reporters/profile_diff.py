@@ -28,7 +28,8 @@ from reporters import sdk_vendors
 from reporters.display import compact, shorten
 from reporters.sdk_vendors import canonical_key, load as load_published, normal
 
-__all__ = ["Difference", "Comparison", "compare", "load_published", "render", "exit_code"]
+__all__ = ["Difference", "Comparison", "compare", "same", "flatten", "in_region", "top",
+           "load_published", "render", "verdict", "exit_code"]
 
 STATUSES = ("differs", "only-observed", "only-published", "same")
 UNIQUE_FLAGS = ("default_interface", "nat_destination", "nat_source")
@@ -171,7 +172,8 @@ def observe(document: dict) -> Observed:
                     unobserved, discovered)
 
 
-def _same(key: str, a: Any, b: Any) -> bool:
+def same(key: str, a: Any, b: Any) -> bool:
+    """Equal as openstacksdk reads them."""
     return normal(top(key), a) == normal(top(key), b)
 
 
@@ -197,21 +199,27 @@ def compare(document: dict, published: dict, source: str = "published") -> Compa
         ours, published_value = run.values.get(key, MISSING), _published_value(theirs, key)
         default = run.discovered.get(key, sdk_vendors.default(key))
         if ours is not MISSING and published_value is not MISSING:
-            status = "same" if _same(key, ours, published_value) else "differs"
+            status = "same" if same(key, ours, published_value) else "differs"
             diffs.append(Difference(shown, status, ours, published_value))
         elif ours is not MISSING:
-            if default is not MISSING and _same(key, ours, default):
+            if default is not MISSING and same(key, ours, default):
                 diffs.append(Difference(shown, "same", ours, None, _default_note(key, run)))
             else:
                 diffs.append(Difference(shown, "only-observed", ours, None))
         else:
-            state, why = run.unobserved.get(top(key), ("no-value", "the run observed no value for it"))
-            if state == "no-value" and default is not MISSING and _same(key, published_value, default):
+            state, why = run.unobserved.get(top(key), ("no-value", _no_value(key)))
+            if state == "no-value" and default is not MISSING and same(key, published_value, default):
                 diffs.append(Difference(shown, "same", None, published_value,
                                         "openstacksdk's default; the run observed no other"))
             else:
                 diffs.append(Difference(shown, "only-published", None, published_value, why))
     return Comparison(run.cloud, run.region, source, diffs, left_out, [note] if note else [])
+
+
+def _no_value(key: str) -> str:
+    if key.startswith("networks["):
+        return "the run reported nothing about this network"
+    return "the run observed no value for it"
 
 
 def _default_note(key: str, run: Observed) -> str:

@@ -199,7 +199,7 @@ def rewrite(path: Path, documents: list[dict]) -> Rewrite:
     changes: list[Change] = []
     for (key, regional), by_region in sorted(_wanted(documents, loaded.data).items()):
         values = list(by_region.values())
-        agreed = all(profile_diff._same(key, v, values[0]) for v in values)
+        agreed = all(profile_diff.same(key, v, values[0]) for v in values)
         if agreed and not regional:
             changes.append(Change(key, None, _old(profile, key, None), values[0]))
             continue
