@@ -18,7 +18,7 @@ profile_sources.py), did not run or was skipped, or ran and observed no value.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from tabulate import tabulate
@@ -42,9 +42,13 @@ MISSING = sdk_vendors.MISSING
 class Difference:
     key: str
     status: str          # one of STATUSES
-    observed: Any = None
+    observed: Any = None   # MISSING where that side has no such key
     published: Any = None
-    note: str = ""       # why a key is only published; which default made two sides the same
+    note: str = ""         # why a key is only published; which default made two sides the same
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) is not MISSING}
 
 
 @dataclass
@@ -203,16 +207,16 @@ def compare(document: dict, published: dict, source: str = "published") -> Compa
             diffs.append(Difference(shown, status, ours, published_value))
         elif ours is not MISSING:
             if default is not MISSING and same(key, ours, default):
-                diffs.append(Difference(shown, "same", ours, None, _default_note(key, run)))
+                diffs.append(Difference(shown, "same", ours, MISSING, _default_note(key, run)))
             else:
-                diffs.append(Difference(shown, "only-observed", ours, None))
+                diffs.append(Difference(shown, "only-observed", ours, MISSING))
         else:
             state, why = run.unobserved.get(top(key), ("no-value", _no_value(key)))
             if state == "no-value" and default is not MISSING and same(key, published_value, default):
-                diffs.append(Difference(shown, "same", None, published_value,
+                diffs.append(Difference(shown, "same", MISSING, published_value,
                                         "openstacksdk's default; the run observed no other"))
             else:
-                diffs.append(Difference(shown, "only-published", None, published_value, why))
+                diffs.append(Difference(shown, "only-published", MISSING, published_value, why))
     return Comparison(run.cloud, run.region, source, diffs, left_out, [note] if note else [])
 
 
@@ -240,18 +244,15 @@ def verdict(comparison: Comparison) -> str:
             f"{counts['only-published']} only published, {counts['same']} same")
 
 
-def _shown(value: Any, present: bool) -> str:
-    return shorten(compact(value), VALUE_WIDTH) if present else "-"
+def _shown(value: Any) -> str:
+    return "-" if value is MISSING else shorten(compact(value), VALUE_WIDTH)
 
 
 def render_text(comparison: Comparison) -> str:
     where = f" ({comparison.region})" if comparison.region else ""
     lines = [f"{comparison.cloud}{where} against {comparison.published}", *comparison.notes]
     ordered = sorted(comparison.differences, key=lambda d: (STATUSES.index(d.status), d.key))
-    rows = [[d.key, d.status, _shown(d.observed, d.status not in ("only-published",) and
-                                      d.observed is not None),
-             _shown(d.published, d.status != "only-observed" and d.published is not None), d.note]
-            for d in ordered]
+    rows = [[d.key, d.status, _shown(d.observed), _shown(d.published), d.note] for d in ordered]
     lines.append(tabulate(rows, ["key", "status", "observed", "published", "note"], tablefmt="simple"))
     if comparison.left_out:
         lines.append(f"left out, a run cannot observe them: {', '.join(comparison.left_out)}")
@@ -262,6 +263,7 @@ def render_text(comparison: Comparison) -> str:
 def render(comparisons: list[Comparison], fmt: str = "text") -> str:
     if fmt == "json":
         return json.dumps({"comparisons": [
-            {**asdict(c), "summary": c.counts()} for c in comparisons],
+            {**asdict(c), "differences": [d.as_dict() for d in c.differences],
+             "summary": c.counts()} for c in comparisons],
             "exit_code": exit_code(comparisons)}, indent=2, default=str) + "\n"
     return "\n".join(render_text(c) for c in comparisons)

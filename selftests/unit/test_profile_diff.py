@@ -156,6 +156,9 @@ def test_json_output_names_each_key(tmp_path, capsys):
     assert {"key": "image_format", "status": "differs", "observed": "raw", "published": "vhd",
             "note": ""} in comparison["differences"]
     assert comparison["summary"]["differs"] == 1
+    # an absent side is left out, not null: requires_floating_ip is only observed
+    assert {"key": "requires_floating_ip", "status": "only-observed", "observed": True,
+            "note": ""} in comparison["differences"]
 
 
 def test_shipped_profiles_by_name_and_an_unknown_name_lists_them(tmp_path, capsys):
