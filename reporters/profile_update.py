@@ -174,18 +174,21 @@ def _region_values(profile: dict, region: str) -> dict | None:
 
 # --- the rewrite ---------------------------------------------------------------------------
 
-def _wanted(documents: list[dict], published: dict) -> dict[tuple[str, bool], dict[str | None, Any]]:
-    """(flat key, lives in region values) -> {region: observed value} over every document."""
-    wanted: dict[tuple[str, bool], dict[str | None, Any]] = {}
+def _observed(documents: list[dict], published: dict
+              ) -> dict[tuple[str, bool], dict[str | None, tuple[Any, bool]]]:
+    """(flat key, lives in region values) -> {region: (observed value, differs from what the
+    file gives that region)} over every document."""
+    found: dict[tuple[str, bool], dict[str | None, tuple[Any, bool]]] = {}
     for document in documents:
         comparison = profile_diff.compare(document, published)
         prefix = f"regions[{comparison.region}]."
         for d in comparison.differences:
-            if d.status in CHANGING:
-                regional = d.key.startswith(prefix)
-                key = d.key[len(prefix):] if regional else d.key
-                wanted.setdefault((key, regional), {})[comparison.region] = d.observed
-    return wanted
+            if d.observed is profile_diff.MISSING:
+                continue
+            regional = d.key.startswith(prefix)
+            key = d.key[len(prefix):] if regional else d.key
+            found.setdefault((key, regional), {})[comparison.region] = (d.observed, d.status in CHANGING)
+    return {k: v for k, v in found.items() if any(changing for _, changing in v.values())}
 
 
 def _old(profile: dict, key: str, region: str | None) -> Any:
@@ -197,13 +200,15 @@ def rewrite(path: Path, documents: list[dict]) -> Rewrite:
     loaded = _load(path)
     profile = sdk_vendors.profile_of(loaded.data)
     changes: list[Change] = []
-    for (key, regional), by_region in sorted(_wanted(documents, loaded.data).items()):
-        values = list(by_region.values())
-        agreed = all(profile_diff.same(key, v, values[0]) for v in values)
-        if agreed and not regional:
+    for (key, regional), by_region in sorted(_observed(documents, loaded.data).items()):
+        values = [value for value, _ in by_region.values()]
+        if not regional and all(profile_diff.same(key, v, values[0]) for v in values):
             changes.append(Change(key, None, _old(profile, key, None), values[0]))
             continue
-        for region, value in by_region.items():
+        # a region's own value, or regions that disagree: each changed region gets its own
+        for region, (value, changing) in by_region.items():
+            if not changing:
+                continue
             if region is None or _region_values(profile, region) is None:
                 raise UserError(
                     f"{path}: runs observed {key} as {', '.join(map(json.dumps, values))} but "

@@ -113,6 +113,12 @@ def test_regions_that_disagree_on_a_top_level_key_each_get_their_own_value(tmp_p
     assert written["image_format"] == "qcow2"
     assert written["regions"] == [{"name": "one", "values": {"image_format": "raw"}},
                                   {"name": "three", "values": {"image_format": "vhd"}}]
+    # one region as published, the other not: only that entry changes (openstacksdk reads a
+    # list of names and {name, values} alike)
+    one, three = results_doc(region="one", values={"image.format": "qcow2"}), three
+    written = json.loads(profile_update.rewrite(path, [one, three]).text)["profile"]
+    assert written["image_format"] == "qcow2"
+    assert written["regions"] == ["one", {"name": "three", "values": {"image_format": "vhd"}}]
     with pytest.raises(UserError, match="four is not among the file's regions"):
         profile_update.rewrite(path, [one, results_doc(region="four", values={"image.format": "vhd"})])
 
