@@ -122,3 +122,31 @@ def test_diff_against_each_modelled_vendor_has_no_noise(full_run, personalities)
                 assert sdk_vendors.default(d["key"]) in (sdk_vendors.MISSING, None) or \
                     sdk_vendors.normal(d["key"], d["observed"]) != \
                     sdk_vendors.normal(d["key"], sdk_vendors.default(d["key"])), (cloud, d)
+
+
+def test_two_regions_patch_the_region_that_differs(tmp_path, vendors_repo):
+    """limestone-regions (qcow2 in us-dfw-1, raw in us-slc) against limestonenetworks.yaml
+    (raw for the whole cloud, networks per region): only us-dfw-1's values gain image_format."""
+    from os_interop.simulator import Fleet, load_personality
+    from os_interop.simulator.personality import PERSONALITY_DIR
+    path = PERSONALITY_DIR / "regions" / "limestone-regions.yaml"
+    if not path.is_file():
+        pytest.skip("no two-region personality in this checkout")
+    with Fleet.start([load_personality(path)]) as fleet:
+        clouds_yaml = tmp_path / "clouds.yaml"
+        fleet.write_clouds_yaml(clouds_yaml)
+        run = cli("run", "--cloud", "limestone-regions", "--out", str(tmp_path / "out"), "-n", "2",
+                  env={"OS_CLIENT_CONFIG_FILE": str(clouds_yaml)})
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    done = cli("profile", str(tmp_path / "out"), "--update-dir", str(vendors_repo),
+               "--map", "limestone-regions=limestonenetworks")
+    assert done.returncode == 0, done.stderr
+    name = sdk_vendors.shipped()["limestonenetworks"].name
+    after = yaml.safe_load((vendors_repo / name).read_text())["profile"]
+    regions = {r["name"]: r["values"] for r in after["regions"]}
+    assert regions["us-dfw-1"]["image_format"] == "qcow2"
+    assert "image_format" not in regions["us-slc"] and after["image_format"] == "raw"
+    added = [l for l in changed_lines(git(vendors_repo, "diff", "-U0", "--", name))]
+    assert "        image_format: qcow2" in added
+    again = cli("profile", str(tmp_path / "out"), "--diff", str(vendors_repo / name))
+    assert again.returncode == 0, again.stdout
