@@ -106,6 +106,9 @@ def _profile_update(args: argparse.Namespace, documents: list) -> int:
     from os_interop import atomic
     from reporters import profile_update
     if args.update:
+        if args.update.startswith("openstacksdk:"):
+            raise UserError(f"--update {args.update}: the installed openstacksdk is never rewritten; "
+                            "pass a vendor file of an openstacksdk checkout")
         grouped, skipped = {Path(args.update): documents}, []
     else:
         grouped, skipped = profile_update.plan(documents, Path(args.update_dir),

@@ -147,3 +147,8 @@ def test_update_dir_maps_clouds_to_vendor_files(tmp_path, capsys):
                          (["--map", "c"], "expected CLOUD=VENDOR")):
         assert cli.main(["profile", tree, "--update-dir", str(vendors), *bad]) == 2
         assert message in capsys.readouterr().err
+    for bad, message in ((["--update", "openstacksdk:rackspace"], "never rewritten"),
+                         (["--update", str(vendors / "b.json"), "--diff", "x"], "exclude each other"),
+                         (["--map", "c=b"], "pass --update-dir DIR too")):
+        assert cli.main(["profile", tree, *bad]) == 2
+        assert message in capsys.readouterr().err
