@@ -80,13 +80,52 @@ def _report(args: argparse.Namespace) -> int:
 def _profile(args: argparse.Namespace) -> int:
     from os_interop import results   # imported on use: --help stays fast
     from reporters import profile
-    documents = [results.load(p) for p in results.find(args.results)]   # one cloud, one per region
-    emitted = (profile.well_known if args.well_known else profile.build)(
-        documents if len(documents) > 1 else documents[0], args.name)
+    if sum(map(bool, (args.diff, args.update, args.update_dir))) > 1:
+        raise UserError("--diff, --update and --update-dir exclude each other; pass one")
+    if args.map and not args.update_dir:
+        raise UserError("--map names vendor files for --update-dir; pass --update-dir DIR too")
+    documents = [results.load(p) for p in results.find(args.results)]
     if args.diff:
-        print(profile.render_diff(profile.diff(emitted, profile.load_published(args.diff))))
-        return 0
+        return _profile_diff(args, documents)
+    if args.update or args.update_dir:
+        return _profile_update(args, documents)
+    emitted = profile.build(documents if len(documents) > 1 else documents[0], args.name)  # regions of one cloud
     _write(json.dumps(emitted, indent=2, sort_keys=True), args.output)
+    return 0
+
+
+def _profile_diff(args: argparse.Namespace, documents: list) -> int:
+    """Each run against one published profile (a file or openstacksdk:NAME); 1 on a contradiction."""
+    from reporters import profile_diff, sdk_vendors
+    path = sdk_vendors.resolve(args.diff)
+    published = sdk_vendors.load(path)
+    comparisons = [profile_diff.compare(d, published, args.diff if args.diff.startswith(
+        sdk_vendors.PREFIX) else str(path)) for d in documents]
+    _write(profile_diff.render(comparisons, args.format).rstrip("\n"), args.output)
+    return profile_diff.exit_code(comparisons)
+
+
+def _profile_update(args: argparse.Namespace, documents: list) -> int:
+    """Rewrite openstacksdk vendor files with what the runs observed, in the files' own style."""
+    from os_interop import atomic
+    from reporters import profile_update
+    if args.update:
+        if args.update.startswith("openstacksdk:"):
+            raise UserError(f"--update {args.update}: the installed openstacksdk is never rewritten; "
+                            "pass a vendor file of an openstacksdk checkout")
+        grouped, skipped = {Path(args.update): documents}, []
+    else:
+        grouped, skipped = profile_update.plan(documents, Path(args.update_dir),
+                                               profile_update.parse_map(args.map))
+    rewrites = {path: profile_update.rewrite(path, docs) for path, docs in grouped.items()}
+    for path, done in rewrites.items():   # every file checked before any is written
+        if done.changes:
+            atomic.write_text(path, done.text)
+        print(f"{path}: " + ("; ".join(c.line() for c in done.changes) if done.changes else "current"))
+        if done.changes and not done.exact_style:
+            print(f"{path}: note: its formatting does not round-trip; the diff may touch other lines")
+    for line in skipped:
+        print(f"skipped {line}")
     return 0
 
 
@@ -162,12 +201,17 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("-o", "--output", metavar="FILE")
     rep.set_defaults(func=_report)
 
-    pr = sub.add_parser("profile", help="openstacksdk vendor profile from the results of a cloud (all its regions)")
+    pr = sub.add_parser("profile", help="openstacksdk vendor profile of a cloud (all its regions); diff or update published ones")
     pr.add_argument("results", nargs="+", metavar="RESULTS",
-                    help="results.json files or directories; several: the regions of one cloud")
+                    help="results.json files or trees; to emit a profile: the regions of one cloud")
     pr.add_argument("--name", help="profile name (default: the cloud's name)")
-    pr.add_argument("--well-known", action="store_true", help="the document for /.well-known/openstack/api")
-    pr.add_argument("--diff", metavar="PUBLISHED.json", help="compare with a published profile, key by key")
+    pr.add_argument("--diff", metavar="FILE|openstacksdk:NAME",
+                    help="compare with a published profile, key by key; exit 1 when one contradicts a run")
+    pr.add_argument("--update", metavar="VENDOR_FILE", help="rewrite this openstacksdk vendor file with what was observed")
+    pr.add_argument("--update-dir", metavar="VENDORS_DIR", help="rewrite the vendor file of each cloud in this directory")
+    pr.add_argument("--map", action="append", default=[], metavar="CLOUD=VENDOR",
+                    help="the vendor file a cloud's results update (default: the cloud's name)")
+    pr.add_argument("--format", choices=("text", "json"), default="text", help="--diff output")
     pr.add_argument("-o", "--output", metavar="FILE")
     pr.set_defaults(func=_profile)
 

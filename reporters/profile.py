@@ -1,4 +1,5 @@
-"""The openstacksdk vendor profile a run implies, and its .well-known/openstack/api form.
+"""The openstacksdk vendor profile a run implies (also the document a vendor serves at
+/.well-known/openstack/api: openstacksdk fetches the very same {"name", "profile"} shape).
 
 Only what the run observed goes in: each observation whose capability maps it to a
 `profile_key` (capabilities/*.yaml). A key nobody observed, or observed as null, is left to
@@ -18,12 +19,10 @@ from typing import Any
 
 import jsonschema
 
-from os_interop import profile_sources
+from os_interop import profile_sources, results
 from reporters import profile_regions
-from reporters.profile_diff import Difference, diff, load_published, render_diff
 
-__all__ = ["build", "well_known", "vendor_schema", "Difference", "diff", "load_published",
-           "render_diff"]
+__all__ = ["build", "vendor_schema"]
 
 NETWORKS = profile_sources.NETWORKS
 
@@ -38,7 +37,7 @@ def vendor_schema() -> dict[str, Any]:
 def _observed(document: dict) -> list[tuple[str, str, Any]]:
     """(observation key, profile key, value) for every observation that feeds the profile;
     observations of errored capabilities never do (os_interop/profile_sources.py)."""
-    return profile_sources.deciding(document["capabilities"], document["observations"])
+    return profile_sources.deciding(document["capabilities"], results.values(document))
 
 
 def _network_role(observation_key: str, profile_key: str) -> str:
@@ -102,11 +101,3 @@ def build(document: dict | list[dict], name: str | None = None) -> dict[str, Any
         raise RuntimeError(f"internal error: emitted profile invalid at {where}: {error.message}")
     return vendor
 
-
-def well_known(document: dict | list[dict], name: str | None = None) -> dict[str, Any]:
-    """What a vendor serves at https://<domain>/.well-known/openstack/api.
-
-    openstacksdk's get_profile fetches exactly the {"name", "profile"} shape of an in-tree
-    vendor file; the name matters, because an in-tree profile of the same name overrides it.
-    """
-    return build(document, name)

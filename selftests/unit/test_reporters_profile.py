@@ -19,10 +19,9 @@ from openstack.config import OpenStackConfig, vendors
 
 from os_interop import results, schemas
 from os_interop.errors import UserError
-from reporters import profile
+from reporters import profile, sdk_vendors
 
 DATA = Path(__file__).parent / "data"
-REFERENCE = Path(__file__).parents[2] / ".." / "shared" / "reference-data"
 # openstacksdk's own deprecation notice when a CloudRegion is built; not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore:Support for InfluxDB")
 
@@ -96,10 +95,10 @@ def test_build_drops_unobserved_and_null_keys():
 
 
 def test_build_name_override_and_well_known_shape():
+    """The vendor file is also what a vendor serves at /.well-known/openstack/api."""
     doc = document("rackspace")
     assert profile.build(doc, "my-vendor")["name"] == "my-vendor"
-    assert profile.well_known(doc, "my-vendor") == profile.build(doc, "my-vendor")
-    assert set(profile.well_known(doc)) == {"name", "profile"}
+    assert set(profile.build(doc)) == {"name", "profile"}
 
 
 def test_networks_profile_key_may_name_the_flag():
@@ -122,60 +121,14 @@ def test_build_rejects_what_openstacksdk_would_not_accept():
         profile.build(doc)
 
 
-# --- diff ------------------------------------------------------------------------------------
-
-@pytest.fixture
-def published_rackspace() -> Path:
-    path = REFERENCE / "vendor-profiles" / "head" / "rackspace.json"
-    if not path.is_file():
-        pytest.skip(f"reference data absent ({path})")
-    return path
-
-
-def test_diff_against_published_rackspace(published_rackspace):
-    published = profile.load_published(published_rackspace)
-    diffs = profile.diff(profile.build(document("rackspace")), published)
-    status = {d.key: d.status for d in diffs}
-    assert status == {
-        "auth.auth_url": "same", "disable_vendor_agent.vm_mode": "same",
-        "disable_vendor_agent.xenapi_use_agent": "same", "floating_ip_source": "same",
-        "has_network": "same", "identity_api_version": "same", "image_api_use_tasks": "same",
-        "image_format": "same", "requires_floating_ip": "same", "secgroup_source": "same",
-        "regions": "differs",                        # one region observed; lists compare whole
-        "image_api_version": "only-observed", "interface": "only-observed",
-        "block_storage_api_version": "only-published",
-        "block_storage_endpoint_override": "only-published",
-        "compute_service_name": "only-published", "database_service_type": "only-published",
-    }
-    regions = next(d for d in diffs if d.key == "regions")
-    assert regions.observed == ["DFW"] and "LON" in regions.published
-    text = profile.render_diff(diffs)
-    verdict = text.rstrip().splitlines()[-1]
-    assert verdict == "1 key differs, 2 only observed, 4 only published, 10 same"
-    assert text.index("regions") < text.index("image_format")   # disagreements first
-
-
-def test_diff_accepts_a_bare_yaml_profile_and_normalises_key_spelling(tmp_path):
-    published = tmp_path / "vendor.yaml"
-    published.write_text(yaml.safe_dump({
-        "image-format": "qcow2", "floating_ip_source": "None", "auth": {"auth_url": "x"},
-        "image_api_use_tasks": True}))
-    diffs = {d.key: d for d in profile.diff(profile.build(document("rackspace")),
-                                            profile.load_published(published))}
-    assert diffs["image_format"].status == "differs"
-    assert (diffs["image_format"].observed, diffs["image_format"].published) == ("vhd", "qcow2")
-    assert diffs["auth.auth_url"].status == "differs"
-    assert diffs["floating_ip_source"].status == "same"
-    assert diffs["secgroup_source"].status == "only-observed"
-    text = profile.render_diff(list(diffs.values()))
-    assert text.rstrip().endswith("2 keys differ, 9 only observed, 0 only published, 2 same")
-
+# --- published files ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("filename, content, message", [
     ("broken.json", '{"name": "x", "profile": {', "not valid JSON"),
     ("broken.yaml", "profile: [unclosed\n  image_format: raw", "not valid YAML"),
     ("list.json", "[1, 2]", "expected a mapping"),
     ("remote.json", '{"name": "vexxhost", "profile": "https://vexxhost.com"}', "remote profile"),
+    ("nested.json", '{"name": "ovh", "profile": {"profile": "https://ovhcloud.com"}}', "remote profile"),
     ("missing.json", None, "no such file"),
 ])
 def test_load_published_bad_file_is_a_one_line_user_error(tmp_path, filename, content, message):
@@ -183,7 +136,7 @@ def test_load_published_bad_file_is_a_one_line_user_error(tmp_path, filename, co
     if content is not None:
         path.write_text(content)
     with pytest.raises(UserError, match=message) as info:
-        profile.load_published(path)
+        sdk_vendors.load(path)
     assert "\n" not in str(info.value) and str(path) in str(info.value)
 
 
@@ -279,7 +232,7 @@ def assert_region_carries(region, vendor: dict) -> None:
 @pytest.mark.parametrize("name", ["rackspace", "multinet"])
 def test_round_trip_remote_well_known_profile(tmp_path, sdk_env, serve, name):
     doc = document(name)
-    vendor = profile.well_known(doc, name=f"osi-test-{uuid.uuid4().hex[:8]}")  # no in-tree clash
+    vendor = profile.build(doc, name=f"osi-test-{uuid.uuid4().hex[:8]}")  # no in-tree clash
     base = serve(vendor)
     config_file = clouds_yaml(tmp_path, base, fallback_auth_url(doc))
     region = OpenStackConfig(config_files=[str(config_file)], vendor_files=[]).get_one(cloud="target")
@@ -288,7 +241,7 @@ def test_round_trip_remote_well_known_profile(tmp_path, sdk_env, serve, name):
 
 
 def test_round_trip_remote_rackspace_values(tmp_path, sdk_env, serve):
-    vendor = profile.well_known(document("rackspace"), name="osi-test-rax-" + uuid.uuid4().hex[:8])
+    vendor = profile.build(document("rackspace"), name="osi-test-rax-" + uuid.uuid4().hex[:8])
     region = OpenStackConfig(config_files=[str(clouds_yaml(tmp_path, serve(vendor), None))],
                              vendor_files=[]).get_one(cloud="target")
     assert region.config["image_format"] == "vhd"
