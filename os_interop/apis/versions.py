@@ -56,8 +56,11 @@ class _Read:
     """A session whose one GET is an answer already read through cloud.answer (with evidence),
     so keystoneauth's discovery parses exactly what the suite recorded and fetches nothing."""
 
+    headers: dict[str, str] = {}   # version headers are not read: the body decides
+
     def __init__(self, body: Any) -> None:
         self._body = body
+        self.text = ""
 
     def get(self, url: str, **kwargs: Any) -> "_Read":
         return self
@@ -83,7 +86,8 @@ def discovered(cloud: CloudUnderTest, url: str,
         raise Unknown(f"GET {root} answered HTTP {found.status} with no version list keystoneauth "
                       f"can read ({exc.__class__.__name__})", found.evidence_id) from None
     if not entries:
-        raise Unknown(f"GET {root} answered HTTP {found.status} without a version list", found.evidence_id)
+        raise Unknown(f"GET {root} answered HTTP {found.status} without a version keystoneauth can use "
+                      "(each needs an id, a status and a self link)", found.evidence_id)
     return found.status, entries
 
 
