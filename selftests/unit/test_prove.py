@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from os_interop import cli, prove
+from os_interop.prove import flow
 from os_interop.redaction import Redactor
 
 pytestmark = pytest.mark.filterwarnings("ignore")  # openstacksdk's own deprecation chatter
@@ -69,7 +70,7 @@ def test_the_document_says_which_keys_and_how_they_were_found():
 
 
 def test_a_client_error_keeps_no_secret():
-    line = prove._one_line(RuntimeError("auth with s3cret-pw\nrefused"), Redactor(["s3cret-pw"]))
+    line = flow._one_line(RuntimeError("auth with s3cret-pw\nrefused"), Redactor(["s3cret-pw"]))
     assert "s3cret-pw" not in line and "\n" not in line
 
 
