@@ -211,14 +211,16 @@ class Flow:
                 raise RuntimeError("no image to boot: the provider has none and the upload failed")
             flavor = min(conn.list_flavors(get_extra=False), key=lambda f: (f.ram, f.vcpus, f.disk, f.id))
             fips = self._floating_ips()
-            before = self._fip_ids(fips) if fips else []
+            before = self._fip_ids(fips) if fips else None
         except Exception as exc:  # noqa: BLE001
             self.result.errors["server"] = _one_line(exc, self.redactor)
             self.result.errors["floating_ip"] = "not reached: no server"
             return
         entry = self.journal.intend("server", jr.by_name(self._compute() + "/servers?name={name}"),
                                     delete_template=self._compute() + "/servers/{id}", wait_gone=True)
-        fip_entry = self.journal.intend("floating_ip", jr.new_ids(fips[0], fips[1], before),
+        # unreadable list: no way to tell new ones apart; those attached to the new server are still ours
+        fip_entry = self.journal.intend("floating_ip", jr.new_ids(fips[0], fips[1], before) if before is not None
+                                        else None,
                                         delete_template=fips[2]) if fips else None
         error = None
         try:
@@ -242,31 +244,43 @@ class Flow:
         if fip_entry is not None:
             self._prove_fips(fip_entry, fips, entry.ids)
 
-    def _fip_ids(self, fips: tuple[str, str, str]) -> list[str]:
-        status, body = self.request("GET", fips[0])
+    def _fip_ids(self, fips: tuple[str, str, str]) -> list[str] | None:
+        """The floating IPs there before the boot; None when the list cannot be read."""
+        try:
+            status, body = self.request("GET", fips[0])
+        except Exception:  # noqa: BLE001 - then openstacksdk's own attempt is the finding
+            return None
         if status != 200 or not isinstance(body, dict) or not isinstance(body.get(fips[1]), list):
-            raise RuntimeError(f"GET {fips[0]} answered HTTP {status}: cannot tell new floating IPs apart")
+            return None
         return sorted(str(f["id"]) for f in body[fips[1]] if isinstance(f, dict) and "id" in f)
 
     def _prove_fips(self, entry: jr.Entry, fips: tuple[str, str, str], servers: list[str]) -> None:
         """New floating IPs attached to the flow's server are ours; new unattached ones are
         only candidates (another client may have made them): reported, never deleted."""
         try:
-            new = set(jr.find(entry.lookup, entry.name, self.request))
+            new = set(jr.find(entry.lookup, entry.name, self.request)) if entry.lookup else None
             ports: set[str] = set()
             if fips[1] == "floatingips":
                 for sid in servers:
                     status, body = self.request("GET", self._network() + f"/ports?device_id={sid}")
                     ports |= {p["id"] for p in (body or {}).get("ports", [])} if status == 200 else set()
             status, body = self.request("GET", fips[0])
-            listed = body.get(fips[1], []) if status == 200 and isinstance(body, dict) else []
         except Exception:   # noqa: BLE001 - cleanup's resolve reports the candidates
             return
-        ours = sorted(str(f["id"]) for f in listed if str(f.get("id")) in new
+        if status == 404:   # the cloud has no such collection: nothing can have been made in it
+            self.journal.mark(entry, "deleted", f"not created: GET {fips[0]} answered HTTP 404")
+            return
+        if status != 200 or not isinstance(body, dict) or not isinstance(body.get(fips[1]), list):
+            if entry.lookup is None:
+                self.journal.mark(entry, "leaked", f"possibly left: GET {fips[0]} answered HTTP {status}, so a "
+                                  "floating IP openstacksdk may have made cannot be looked up")
+            return
+        listed = body[fips[1]]
+        ours = sorted(str(f["id"]) for f in listed if isinstance(f, dict) and (new is None or str(f.get("id")) in new)
                       and (f.get("port_id") in ports or f.get("instance_id") in servers))
         for rid in ours:
             entry.created(rid)
-        rest = sorted(new - set(ours))
+        rest = sorted((new or set()) - set(ours))
         if rest:
             self.journal.mark(entry, "leaked", "possibly left: new floating IPs not attached to the flow's "
                               f"server cannot be proved ours: {', '.join(rest)}")
