@@ -104,12 +104,21 @@ class Flow:
 
     def run(self) -> FlowResult:
         try:
-            image = self.image()
-            self.server(image)
-            self.security_group_rule()
+            image = self._step(("image",), self.image)
+            self._step(("server", "floating_ip"), lambda: self.server(image))
+            self._step(("security_group_rule",), self.security_group_rule)
         finally:
             self.clean_up()
         return self.result
+
+    def _step(self, steps: tuple[str, ...], call: Any) -> Any:
+        """A step whose own reads (endpoints, listings) fail is failed with that error, not a crash."""
+        try:
+            return call()
+        except Exception as exc:  # noqa: BLE001 - e.g. no such service in the catalog
+            for step in steps:
+                self.result.errors.setdefault(step, _one_line(exc, self.redactor))
+            return None
 
     def clean_up(self) -> None:
         try:

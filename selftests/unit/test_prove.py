@@ -2,12 +2,14 @@
 what the user gets for bad input, and that a client error keeps no secret."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
 import yaml
 
 from os_interop import cli, prove
 from os_interop.prove import flow
+from os_interop.journal import Journal
 from os_interop.redaction import Redactor
 
 pytestmark = pytest.mark.filterwarnings("ignore")  # openstacksdk's own deprecation chatter
@@ -110,3 +112,16 @@ def test_a_profile_that_is_not_json_is_a_usage_error(tmp_path, monkeypatch, caps
     bad.write_text(json.dumps([1]))
     code, err = _cli(tmp_path, monkeypatch, capsys, "--cloud", "c", "--profile", str(bad))
     assert code == 2 and "not an openstacksdk vendor profile" in err
+
+
+def test_a_step_whose_own_reads_fail_is_failed_not_a_crash(tmp_path):
+    class Broken:
+        config = SimpleNamespace(config={"image_format": "qcow2"})
+        session = None
+
+        def __getattr__(self, name):
+            raise RuntimeError(f"no {name} service")
+    journal = Journal(tmp_path / "j.jsonl", "r1")
+    result = flow.Flow(Broken(), journal, 1, Redactor()).run()
+    assert not any(result.ok(s) for s in prove.STEPS)
+    assert result.errors["image"].startswith("RuntimeError: no image service")
