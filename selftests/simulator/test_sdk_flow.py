@@ -41,6 +41,9 @@ def _prove(fleet, name: str, out: Path) -> tuple[prove.Proof, list[str], list[st
     before = _created(fleet, name)
     proof = prove.prove(name, fleet.clouds_yaml()["clouds"][name], emitted_profile(fleet, name), "emitted",
                         out, timeout=30, keys=False)
+    written = json.dumps(proof.document()) + prove.render(proof.document()) + \
+        (out / name / "journal-prove.jsonl").read_text()
+    assert not [s for s in fleet.secrets(name) if s in written], f"{name}: a secret in prove's output or journal"
     candidates = []
     for run in proof.runs.values():
         for entry in run.leaked:    # only nameless candidates may be reported, never deleted
