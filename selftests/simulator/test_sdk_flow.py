@@ -96,16 +96,6 @@ def test_prove_with_the_emitted_profile_matches_the_declared_flow(proofs, person
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_difference_is_derived_from_both_runs(proofs, name):
-    proof, _, _ = proofs[name]
-    doc = proof.document()
-    for step in prove.STEPS:
-        differs = proof.runs["profile"].ok(step) != proof.runs["bare"].ok(step)
-        assert (step in doc["difference"]) == differs
-    assert doc["exit_code"] == proof.exit_code
-
-
-@pytest.mark.parametrize("name", NAMES)
 def test_the_cloud_layer_lists_with_the_emitted_profile(fleet, personalities, name):
     """The usual listings work on every personality; security groups wherever the cloud has them."""
     conn = prove.connect(fleet.clouds_yaml()["clouds"][name], emitted_profile(fleet, name), name)
