@@ -22,7 +22,23 @@ def cloud_entry(name: str) -> dict[str, Any]:
     from os_interop import targets
     targets.resolve_names([name])
     targets.region(name)   # a bad entry is a usage error before any cloud is touched
-    return dict(targets.openstack_config().cloud_config["clouds"][name])
+    return located(dict(targets.openstack_config().cloud_config["clouds"][name]))
+
+
+def located(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with where-the-cloud-is taken from the in-tree vendor profile it names (its
+    auth_url, regions), since both runs replace that profile: the one proved, or none."""
+    from openstack.config import vendors
+    named = entry.get("profile") or entry.get("cloud")
+    if not isinstance(named, str) or "://" in named or "." in named:   # a URL would be fetched
+        return entry
+    vendor = vendors.get_profile(named) or {}
+    out = dict(entry)
+    out["auth"] = {**(vendor.get("auth") or {}), **(entry.get("auth") or {})}
+    for key in ("regions", "region_name"):
+        if key in vendor and key not in entry:
+            out[key] = vendor[key]
+    return out
 
 
 def profile_body(document: Any, source: str) -> dict[str, Any]:

@@ -125,3 +125,12 @@ def test_a_step_whose_own_reads_fail_is_failed_not_a_crash(tmp_path):
     result = flow.Flow(Broken(), journal, 1, Redactor()).run()
     assert not any(result.ok(s) for s in prove.STEPS)
     assert result.errors["image"].startswith("RuntimeError: no image service")
+
+
+def test_an_entry_naming_an_in_tree_vendor_profile_keeps_where_the_cloud_is():
+    from os_interop.prove import config
+    entry = config.located({"profile": "citycloud", "auth": {"username": "u", "password": "p"}})
+    assert entry["auth"]["auth_url"].startswith("https://") and entry["auth"]["username"] == "u"
+    assert "regions" in entry or "region_name" in entry
+    assert config.located({"profile": "https://example.invalid", "auth": {}}) == \
+        {"profile": "https://example.invalid", "auth": {}}   # never fetched
