@@ -1,4 +1,4 @@
-"""The os-interop command: run, demo, capabilities, report, profile, cleanup.
+"""The os-interop command: run, demo, capabilities, report, profile, cleanup, prove.
 
 Every user mistake becomes one line on stderr and exit 2 (errors.UserError); anything
 else is a bug and keeps its traceback.
@@ -134,6 +134,17 @@ def _cleanup(args: argparse.Namespace) -> int:
     return clean(args.cloud, Path(args.out), args.run, args.dry_run)
 
 
+def _prove(args: argparse.Namespace) -> int:
+    import signal
+    from os_interop import prove
+
+    def stop(signum, frame):   # SIGTERM unwinds like Ctrl-C, so the flow's cleanup runs
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, stop)
+    return prove.main(args.cloud, args.profile, Path(args.out), args.format, not args.no_single_keys,
+                      args.timeout)
+
+
 def workers(text: str) -> int:
     """-n: a whole number of parallel workers; 0 (as in pytest-xdist) runs in this process."""
     try:
@@ -221,6 +232,15 @@ def parser() -> argparse.ArgumentParser:
     cl.add_argument("--out", default="osi-results", metavar="DIR", help="results directory holding the journals")
     cl.add_argument("--dry-run", action="store_true", help="look the resources up and list them; delete nothing")
     cl.set_defaults(func=_cleanup)
+
+    pv = sub.add_parser("prove", help="openstacksdk's cloud layer through the talk's flow, with and without a profile")
+    pv.add_argument("--cloud", required=True, metavar="NAME")
+    pv.add_argument("--profile", metavar="FILE", help="vendor profile JSON (default: the one <out>/<cloud>/results.json implies)")
+    pv.add_argument("--out", default="osi-results", metavar="DIR", help="where the journal goes (and results are read)")
+    pv.add_argument("--format", choices=("text", "json"), default="text")
+    pv.add_argument("--no-single-keys", action="store_true", help="do not re-run with single profile keys")
+    pv.add_argument("--timeout", type=float, default=180.0, metavar="S", help="per wait (image active, server ACTIVE)")
+    pv.set_defaults(func=_prove)
     return p
 
 

@@ -49,3 +49,59 @@ def parse(version_id: str) -> tuple[int, int]:
 
 def microversion(text: str | None) -> tuple[int, int]:
     return parse(text) if text else (0, 0)
+
+
+# -- keystoneauth's reading of a version document ---------------------------------------------------
+class _Read:
+    """A session whose one GET is an answer already read through cloud.answer (with evidence),
+    so keystoneauth's discovery parses exactly what the suite recorded and fetches nothing."""
+
+    headers: dict[str, str] = {}   # version headers are not read: the body decides
+
+    def __init__(self, body: Any) -> None:
+        self._body = body
+        self.text = ""
+
+    def get(self, url: str, **kwargs: Any) -> "_Read":
+        return self
+
+    def json(self) -> Any:
+        return self._body
+
+
+def discovered(cloud: CloudUnderTest, url: str,
+               expect: Mapping[int, str | None] = ROOT) -> tuple[int, list[dict[str, Any]]]:
+    """GET a service root and parse it with keystoneauth1.discover: (status, version_data()),
+    each entry with `version` (a tuple), `status` (CURRENT, SUPPORTED, DEPRECATED, EXPERIMENTAL)
+    and `max_microversion`; [] only for a declared absence. A root keystoneauth cannot read as
+    a version list is unknown."""
+    from keystoneauth1 import discover, exceptions as ks_exceptions
+    root = url.rstrip("/") + "/"
+    found = cloud.answer("GET", root, expect)
+    if expect[found.status] != JSON:
+        return found.status, []
+    try:
+        entries = discover.Discover(_Read(found.body), root).version_data(allow_unknown=True)
+    except (ks_exceptions.DiscoveryFailure, KeyError, TypeError, ValueError) as exc:
+        raise Unknown(f"GET {root} answered HTTP {found.status} with no version list keystoneauth "
+                      f"can read ({exc.__class__.__name__})", found.evidence_id) from None
+    if not entries:
+        raise Unknown(f"GET {root} answered HTTP {found.status} without a version keystoneauth can use "
+                      "(each needs an id, a status and a self link)", found.evidence_id)
+    return found.status, entries
+
+
+def major_to_use(entries: list[dict[str, Any]]) -> str | None:
+    """The major version a client should speak: the newest CURRENT one, else the newest
+    SUPPORTED, else the newest DEPRECATED (never an EXPERIMENTAL one)."""
+    for status in ("CURRENT", "SUPPORTED", "DEPRECATED"):
+        majors = [e["version"][0] for e in entries if str(e.get("status")).upper() == status and e.get("version")]
+        if majors:
+            return str(max(majors))
+    return None
+
+
+def ids(entries: list[dict[str, Any]]) -> list[str]:
+    """'v2.1'-style ids of keystoneauth's entries, oldest first."""
+    return [f"v{'.'.join(str(p) for p in e['version'])}" for e in
+            sorted((e for e in entries if e.get("version")), key=lambda e: e["version"])]

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from .block_storage import BlockStorageService
 from .compute import ComputeService
 from .faults import NO_FAULTS, FaultSpec, Injector, Rule, service_type
 from .http import CloudHTTPServer, HTTPError, Request, Response, Service, internal_error, text_response, unauthorized
@@ -39,6 +40,8 @@ class Cloud:
             services.append(NetworkService(self))
         if personality["object_store"]:
             services.append(ObjectStoreService(self))
+        if personality["block_storage"]:
+            services.append(BlockStorageService(self))
         self.services = {s.prefix: s for s in services}
         self._service_ids = {s.prefix: uuid.uuid4().hex for s in services}
 
@@ -71,12 +74,16 @@ class Cloud:
             return base + "/v2.0"
         if prefix == "/object-store":
             return f"{base}/v1/AUTH_{self.state.project_id}"
+        if prefix == "/volume":
+            return self.services[prefix].catalog_url  # type: ignore[attr-defined, no-any-return]
         return base
 
     def catalog(self) -> list[dict[str, Any]]:
         """Service type, name, id and URL of every catalog entry (same URL on every interface)."""
         types = {"/identity": "identity", "/image": "image", "/compute": "compute", "/network": "network",
                  "/object-store": "object-store"}
+        if "/volume" in self.services:
+            types["/volume"] = self.services["/volume"].catalog_type  # type: ignore[attr-defined]
         entries = [{"type": types[prefix], "name": svc.name, "id": self._service_ids[prefix],
                     "url": self.service_url(prefix)} for prefix, svc in self.services.items()]
         return sorted(entries, key=lambda e: e["type"])

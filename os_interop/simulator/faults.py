@@ -36,7 +36,7 @@ WIRE_KINDS = ("stall", "reset", "truncate", "unparsable")
 FAULT_KINDS: tuple[int | str, ...] = STATUS_KINDS + WIRE_KINDS  # what goes wrong; "delay" only slows down
 KINDS: tuple[int | str, ...] = FAULT_KINDS + ("delay",)
 SERVICE_TYPES = {"/identity": "identity", "/image": "image", "/compute": "compute", "/network": "network",
-                 "/object-store": "object-store"}
+                 "/object-store": "object-store", "/volume": "block-storage"}
 DEFAULT_STALL_S = 35.0  # past the suite's own 30 s default request timeout
 
 

@@ -44,6 +44,7 @@ _DEFAULTS: dict[str, Any] = {
         "template": False,
     },
     "object_store": False,
+    "block_storage": None,
 }
 
 

@@ -19,6 +19,8 @@ PROFILE_KEYS = {  # observation -> profile key, as capabilities/*.yaml map them 
     "image.use_tasks": "image_api_use_tasks", "network.has_network": "has_network",
     "floating_ip.source": "floating_ip_source", "floating_ip.requires": "requires_floating_ip",
     "security_group.source": "secgroup_source", "floating_ip.force_ipv4": "force_ipv4",
+    "block_storage.pinned_api_version": "block_storage_api_version",
+    "compute.pinned_api_version": "compute_api_version", "network.pinned_api_version": "network_api_version",
 }
 # observed by use (a creating capability): decides its profile key over a read-only
 # observation of another value (os_interop/profile_sources.py)
