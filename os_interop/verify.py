@@ -74,9 +74,13 @@ def _json(members: dict[str, bytes], name: str, found: Findings) -> Any:
         return None
 
 
-def _evidence_id(line: bytes) -> str:
+def _line_name(name: str, line: bytes) -> str:
+    """How a JSONL line is known: an evidence id, or a journal entry's seq and event."""
     try:
-        return str(json.loads(line).get("id"))
+        record = json.loads(line)
+        if name.startswith("journal-"):
+            return f"seq {record.get('seq')} {record.get('event')}"
+        return str(record.get("id"))
     except (ValueError, AttributeError):
         return "unparsable"
 
@@ -100,9 +104,9 @@ def check_manifest(members: dict[str, bytes], manifest: Any, found: Findings) ->
             now = [line for line in members[name].splitlines() if line.strip()]
             for number, line in enumerate(now, 1):
                 if number > len(lines):
-                    found.bad(f"{name} line {number} ({_evidence_id(line)}): added after the manifest")
+                    found.bad(f"{name} line {number} ({_line_name(name, line)}): added after the manifest")
                 elif bundle.sha256(line) != lines[number - 1]:
-                    found.bad(f"{name} line {number} ({_evidence_id(line)}): edited after the manifest")
+                    found.bad(f"{name} line {number} ({_line_name(name, line)}): edited after the manifest")
             if len(now) < len(lines):
                 found.bad(f"{name}: {len(lines) - len(now)} line(s) removed after the manifest")
         else:
@@ -134,7 +138,8 @@ def check_release(document: dict[str, Any], environment: Any, found: Findings) -
         found.bad(f"release: {problem}")
     env_suite = environment.get("suite") if isinstance(environment, dict) else None
     if env_suite != suite:
-        found.bad(f"environment.json: suite {env_suite} differs from the results' {suite}")
+        said = lambda s: f"{s.get('version')} ({s.get('capabilities_digest')})" if isinstance(s, dict) else repr(s)  # noqa: E731
+        found.bad(f"environment.json: suite {said(env_suite)} differs from the results' {said(suite)}")
 
 
 def _capability_observations(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -249,7 +254,7 @@ def compare(document: dict[str, Any], replayed: dict[str, Any], mapping: dict[st
         b_reason = _mapped(b["reason"], mapping)
         if a["outcome"] != b["outcome"]:
             found.bad(f"verdict {cap_id}: the bundle says {a['outcome']}, the replay gives "
-                      f"{b['outcome']} ({b_reason})")
+                      f"{b['outcome']}{f' ({b_reason})' if b_reason else ''}")
         elif a["reason"] != b_reason:
             found.bad(f"verdict {cap_id}: reason {a['reason']!r} in the bundle, {b_reason!r} in the replay")
         if a.get("value") != b.get("value"):
