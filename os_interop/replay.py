@@ -96,10 +96,9 @@ def _fresh_token(body: Any) -> Any:
 def _failure(record: dict[str, Any], request: requests.PreparedRequest) -> Exception:
     error = str(record.get("error") or "")
     kind = error.split(":", 1)[0]
-    cls = {"ConnectTimeout": requests.exceptions.ConnectTimeout,
-           "ReadTimeout": requests.exceptions.ReadTimeout,
-           "Timeout": requests.exceptions.Timeout,
-           "SSLError": requests.exceptions.SSLError}.get(kind, requests.exceptions.ConnectionError)
+    cls = getattr(requests.exceptions, kind, None)     # the recorder wrote the class's name
+    if not (isinstance(cls, type) and issubclass(cls, requests.exceptions.RequestException)):
+        cls = requests.exceptions.ConnectionError
     return cls(error.split(":", 1)[-1].strip() or "connection failed", request=request)
 
 

@@ -13,18 +13,22 @@ import pytest
 
 from os_interop import bundle, verify
 from os_interop.simulator import Fleet, load_personality, shipped_personalities
+from os_interop.simulator.faults import FaultSpec
 
 from selftests.e2e.conftest import cli
 
 CLOUD = "upstream-default"
 
 
+def _personality():
+    return load_personality(next(p for p in shipped_personalities() if load_personality(p).name == CLOUD))
+
+
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     """One run on upstream-default (it boots a server, so the journal has entries), bundled."""
     tmp = tmp_path_factory.mktemp("verify")
-    shipped = [p for p in shipped_personalities() if load_personality(p).name == CLOUD]
-    with Fleet.start([load_personality(shipped[0])]) as fleet:
+    with Fleet.start([_personality()]) as fleet:
         clouds_yaml = fleet.write_clouds_yaml(tmp / "clouds.yaml")
         env = {"OS_CLIENT_CONFIG_FILE": str(clouds_yaml)}
         run = cli("run", "--cloud", CLOUD, "--out", str(tmp / "out"), "-n", "0", env=env)
@@ -246,3 +250,24 @@ def test_a_file_that_is_not_a_bundle_is_not_verified(made):
     junk.write_bytes(b"not a tarball")
     code, out = _verify(junk)
     assert code == 1 and "not a readable tar.gz" in out
+
+
+def test_unknown_answers_replay_to_the_same_errors(tmp_path):
+    """A run hit by faults (5xx with and without retry, 429, reset of a create, a body cut
+    short, a body that does not parse): the replay meets the same answers and failures and
+    re-derives the same error verdicts, naming the same evidence."""
+    spec = FaultSpec.from_data({"seed": 3, "faults": [
+        {"match": {"method": "POST", "path": "^/compute/v2\\.1/servers$"}, "kind": "reset", "count": 1},
+        {"match": {"method": "GET", "path": "^/network/v2\\.0/ports"}, "kind": 429, "count": 1},
+        {"match": {"method": "GET", "path": "^/image$"}, "kind": 503, "count": 1},
+        {"match": {"method": "GET", "path": "^/compute/v2\\.1/flavors"}, "kind": "truncate", "count": 1},
+        {"match": {"method": "GET", "path": "^/network/v2\\.0/security-groups"}, "kind": "unparsable", "count": 1},
+    ]})
+    with Fleet.start([_personality()], faults=spec, api_timeout=5) as fleet:
+        env = {"OS_CLIENT_CONFIG_FILE": str(fleet.write_clouds_yaml(tmp_path / "clouds.yaml"))}
+        cli("run", "--cloud", CLOUD, "--out", str(tmp_path / "out"), "-n", "0", env=env)
+        assert cli("bundle", str(tmp_path / "out"), "-o", str(tmp_path / "b.tar.gz"), env=env).returncode == 0
+    doc = json.loads(verify.unpack(tmp_path / "b.tar.gz")["results.json"])
+    assert doc["summary"]["error"] > 0          # the faults did reach verdicts
+    code, out = _verify(tmp_path / "b.tar.gz")
+    assert code == 0, out

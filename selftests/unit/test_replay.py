@@ -24,6 +24,8 @@ def session(tmp_path, monkeypatch):
         _record(3, "GET", "http://127.0.0.1:9/a", body={"n": 2}),
         _record(4, "GET", "http://127.0.0.1:9/slow", status=None, error="ReadTimeout: read timed out"),
         _record(5, "GET", "http://127.0.0.1:9/blob", body="<12 bytes application/octet-stream>"),
+        _record(7, "GET", "http://127.0.0.1:9/cut", status=None,
+                error="ChunkedEncodingError: ('Connection broken: IncompleteRead(9 bytes read)',)"),
         {**_record(6, "POST", "http://127.0.0.1:9/v3/auth/tokens", status=201,
                    body={"token": {"expires_at": "2000-01-01T00:00:00.000000Z"}}),
          "response_headers": {"Content-Type": "application/json", "X-Subject-Token": "***"}},
@@ -61,9 +63,12 @@ def test_request_body_difference_is_logged_with_the_record_id(session):
             "url": "http://127.0.0.1:9/b"} in session.log()
 
 
-def test_a_recorded_timeout_is_raised_again(session):
+def test_a_recorded_wire_failure_is_raised_again_as_the_same_class(session):
+    """keystoneauth retries some classes and not others: the class decides what comes next."""
     with pytest.raises(requests.exceptions.ReadTimeout):
         session.get("http://127.0.0.1:9/slow")
+    with pytest.raises(requests.exceptions.ChunkedEncodingError, match="IncompleteRead"):
+        session.get("http://127.0.0.1:9/cut")
 
 
 def test_a_body_kept_only_as_summary_is_said_so(session):
