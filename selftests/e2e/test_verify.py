@@ -85,6 +85,7 @@ def test_the_untouched_bundle_verifies(made):
     code, out = _verify(made["bundle"])
     assert code == 0, out
     assert "verified" in out and f"guideline 2026.12 (effective): {CLOUD} compliant" in out
+    assert json.loads(_members(made)["results.json"])["run"]["guideline"] == "2026.12"
 
 
 def test_bundling_is_deterministic(made):
@@ -234,7 +235,9 @@ def test_signature_is_checked_against_allowed_signers(made):
 
 
 def test_usage_errors_exit_2_in_one_line(made):
-    for args in (["verify", str(made["dir"] / "nope.tar.gz")],
+    for args in (["run", "--cloud", CLOUD, "--out", str(made["dir"] / "o2"), "--guideline", "1999.01"],
+                 ["report", str(made["dir"] / "out"), "--guideline", "1999.01"],
+                 ["verify", str(made["dir"] / "nope.tar.gz")],
                  ["verify", str(made["bundle"]), "--guideline", "1999.01"],
                  ["verify", str(made["bundle"]), "--allowed-signers", str(made["dir"] / "nope")],
                  ["bundle", str(made["dir"] / "out"), "-o", str(made["dir"] / "x.tar.gz"),
