@@ -20,16 +20,17 @@ import sys
 import tarfile
 import tempfile
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from os_interop import bundle, guidelines, releases, replay, results, schemas, signing
+from os_interop import __version__, bundle, capabilities, guidelines, releases, replay, results, schemas, signing
 from os_interop.errors import UserError
 
 MAX_MEMBER = 512 * 1024 * 1024
 PLACEHOLDER = "osi-replay-placeholder-secret"
-_EVIDENCE_ID = re.compile(r"\b(?:main|gw\d+|sweep)-\d+\b")
+_EVIDENCE_ID = re.compile(r"\b[\w.]+-\d+\b")     # <worker>-<n>; only ids of the replay's evidence are mapped
 _JOURNAL_CLOCK = ("time", "settle_by")
 
 
@@ -177,8 +178,19 @@ def _selection_args(selection: list[str]) -> list[str]:
     return args
 
 
+def replay_entry(cloud: dict[str, Any], found: Findings) -> dict[str, Any]:
+    """The clouds.yaml entry the replay runs with: placeholders for secrets, and no remote
+    vendor profile (openstacksdk would fetch it over the network)."""
+    entry = _unmask(cloud.get("entry") or {})
+    profile = entry.get("profile")
+    if isinstance(profile, str) and urllib.parse.urlparse(profile).netloc:
+        del entry["profile"]
+        found.note(f"cloud.json: remote profile {profile} not fetched (offline); replayed without it")
+    return entry
+
+
 def run_replay(workdir: Path, members: dict[str, bytes], document: dict[str, Any],
-               cloud: dict[str, Any]) -> tuple[dict[str, Any] | None, Path, str]:
+               entry: dict[str, Any]) -> tuple[dict[str, Any] | None, Path, str]:
     """Run the probes against the bundle's evidence; (replayed document or None, its cloud
     directory, the pytest output when it produced none)."""
     from os_interop.runner import RunRequest, pytest_args
@@ -188,7 +200,7 @@ def run_replay(workdir: Path, members: dict[str, bytes], document: dict[str, Any
     (evidence_dir / "evidence.jsonl").write_bytes(members.get("evidence.jsonl", b""))
     name = document["cloud"]["name"]
     clouds_yaml = workdir / "clouds.yaml"
-    clouds_yaml.write_text(yaml.safe_dump({"clouds": {name: _unmask(cloud.get("entry") or {})}}))
+    clouds_yaml.write_text(yaml.safe_dump({"clouds": {name: entry}}))
     out = workdir / "replayed"
     request = RunRequest(clouds=[name], out=out, workers=0, guideline=document["run"].get("guideline"),
                          extra=_selection_args(document["run"].get("selection") or [])
@@ -222,14 +234,13 @@ def _id_map(replayed_dir: Path, log: list[dict[str, Any]], recorded: list[dict[s
         if origin is None and record.get("status") is None:
             queue = failed_in_order.get((record.get("method"), record.get("url"))) or []
             origin = queue.pop(0) if queue else None
-        if origin:
-            mapping[record["id"]] = origin
+        mapping[record["id"]] = origin or f"{record['id']}(not from the evidence)"
     return mapping
 
 
 def _mapped(value: Any, mapping: dict[str, str]) -> Any:
     if isinstance(value, str):
-        return _EVIDENCE_ID.sub(lambda m: mapping.get(m.group(0), m.group(0) + "(unmatched)"), value)
+        return _EVIDENCE_ID.sub(lambda m: mapping.get(m.group(0), m.group(0)), value)
     if isinstance(value, list):
         return [_mapped(v, mapping) for v in value]
     return value
@@ -375,9 +386,15 @@ def verify(path: Path, guideline_id: str | None = None, allowed_signers: str | N
         return _report(path, found, None, started)
     check_evidence(document, recorded, found)
     replayed = None
-    if isinstance(cloud, dict):
+    installed = {"version": __version__, "capabilities_digest": capabilities.load().digest}
+    if isinstance(cloud, dict) and document["suite"] != installed:
+        found.bad(f"replay: the bundle was made by os-interop {document['suite']['version']} "
+                  f"({document['suite']['capabilities_digest']}), this is {installed['version']} "
+                  f"({installed['capabilities_digest']}): install that version to replay its probes")
+    elif isinstance(cloud, dict):
         with tempfile.TemporaryDirectory(prefix="osi-verify-") as tmp:
-            replayed, replayed_dir, output = run_replay(Path(tmp), members, document, cloud)
+            entry = replay_entry(cloud, found)
+            replayed, replayed_dir, output = run_replay(Path(tmp), members, document, entry)
             log = replay.read_log(Path(tmp) / "evidence")
             if replayed is None:
                 found.bad(f"replay: the probes produced no results ({output.splitlines()[-1] if output else 'no output'})")
