@@ -55,8 +55,9 @@ def cloud_entry(name: str) -> tuple[dict[str, Any], list[str]]:
     try:
         raw = targets.openstack_config().cloud_config.get("clouds", {}).get(name)
         region = targets.region(name)
-    except UserError:
-        raise
+    except UserError as exc:
+        raise UserError(f"{exc} (bundle reads the clouds.yaml entry the run used, leaving its secrets "
+                        "out: point OS_CLIENT_CONFIG_FILE at that clouds.yaml)") from None
     except Exception as exc:   # openstacksdk's own config errors
         raise UserError(f"cloud {name!r}: cannot read its clouds.yaml entry ({exc}); the bundle "
                         "needs it (secrets are left out) to let verify replay the run") from None
