@@ -19,6 +19,7 @@ import json
 import os
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,9 @@ class Exchanges:
         with self.lock:
             self.asked[(method, url)] += 1
             queue = self.queues.get((method, url))
-            return (queue.popleft() if queue else None), self.asked[(method, url)]
+            record = queue.popleft() if queue else None
+            _THREAD.ran_out = not queue
+            return record, self.asked[(method, url)]
 
     def log(self, event: dict[str, Any]) -> None:
         with self.lock, open(self.directory / LOG, "a", encoding="utf-8") as f:
@@ -78,6 +81,24 @@ class Exchanges:
 
 
 _EXCHANGES: dict[Path, Exchanges] = {}
+_THREAD = threading.local()      # ran_out: this thread's last request took its (method, URL)'s last record
+
+
+def active() -> bool:
+    return bool(os.environ.get(ENV))
+
+
+def ran_out() -> bool:
+    """In a replay, did this thread's last request use the last recorded answer for its
+    method and URL? A poll that is not done then timed out in the recorded run: asking again
+    can only miss. Always False outside a replay."""
+    return active() and getattr(_THREAD, "ran_out", False)
+
+
+def sleep(seconds: float) -> None:
+    """time.sleep, except in a replay: recorded answers need no waiting for."""
+    if not active():
+        time.sleep(seconds)
 
 
 def _fresh_token(body: Any) -> Any:

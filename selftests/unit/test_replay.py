@@ -80,3 +80,19 @@ def test_a_replayed_token_does_not_expire(session):
     answer = session.post("http://127.0.0.1:9/v3/auth/tokens", json={})
     assert answer.json()["token"]["expires_at"] == replay.FAR_FUTURE
     assert answer.headers[replay.REPLAY_OF] == "main-6"
+
+
+def test_a_wait_that_timed_out_when_recorded_ends_where_its_evidence_ends(tmp_path, monkeypatch):
+    """The recorded run polled twice, then its deadline passed: the replay polls twice and
+    reports the same timeout, without sleeping and without asking a third time."""
+    from os_interop.flows.polling import wait_for
+    url = "http://127.0.0.1:9/servers/1"
+    (tmp_path / "evidence.jsonl").write_text("".join(
+        json.dumps(_record(i, "GET", url, body={"status": "BUILD"})) + "\n" for i in (1, 2)))
+    monkeypatch.setenv(replay.ENV, str(tmp_path))
+    s = requests.Session()
+    s.mount("http://", replay.ReplayAdapter(replay.Exchanges(tmp_path), Redactor()))
+    monkeypatch.setattr("time.sleep", lambda seconds: pytest.fail("a replay slept"))
+    ok, last = wait_for(lambda: s.get(url).json(), lambda b: b["status"] == "ACTIVE", timeout=600)
+    assert (ok, last) == (False, {"status": "BUILD"})
+    assert [e["event"] for e in replay.read_log(tmp_path)] == ["answered", "answered"]
