@@ -33,7 +33,9 @@ def _run(args: argparse.Namespace) -> int:
                              junitxml=args.junitxml, guideline=guideline))
     for error in outcome.cloud_errors:
         print(f"os-interop: {error}", file=sys.stderr)
+    graded = guidelines.select(guideline)
     for doc in outcome.documents:
+        print("\n".join(guidelines.grade(doc, graded, _today()).lines()))
         print(f"results: {Path(args.out) / doc['cloud']['name'] / 'results.json'}")
     return outcome.exit_code
 
