@@ -29,6 +29,7 @@ from os_interop import __version__, bundle, capabilities, guidelines, releases, 
 from os_interop.errors import UserError
 
 MAX_MEMBER = 512 * 1024 * 1024
+REPLAY_TIMEOUT = 1800
 PLACEHOLDER = "osi-replay-placeholder-secret"
 _EVIDENCE_ID = re.compile(r"\b[\w.]+-\d+\b")     # <worker>-<n>; only ids of the replay's evidence are mapped
 _JOURNAL_CLOCK = ("time", "settle_by")
@@ -207,8 +208,11 @@ def run_replay(workdir: Path, members: dict[str, bytes], document: dict[str, Any
                          + ["--osi-replay", str(evidence_dir)])
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
     env["OS_CLIENT_CONFIG_FILE"] = str(clouds_yaml)
-    done = subprocess.run([sys.executable, "-m", "pytest", *pytest_args(request, document["run"]["id"])],
-                          cwd=workdir, env=env, capture_output=True, text=True, timeout=1800)
+    try:
+        done = subprocess.run([sys.executable, "-m", "pytest", *pytest_args(request, document["run"]["id"])],
+                              cwd=workdir, env=env, capture_output=True, text=True, timeout=REPLAY_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return None, out / name, f"the replay did not finish in {REPLAY_TIMEOUT} s"
     path = out / name / "results.json"
     if not path.exists():
         return None, out / name, (done.stdout + done.stderr).strip()[-2000:]

@@ -153,6 +153,8 @@ def test_a_removed_and_an_added_evidence_line_are_named(made):
     assert code == 1
     assert any(r.startswith(f"replay: GET {records[index]['url']} (call 1) is not in the evidence")
                for r in _reasons(out)), out
+    assert any(r.startswith("observation image.disk_formats (image.format.accepted): cites evidence "
+                            f"{records[index]['id']}, which the bundle does not hold") for r in _reasons(out)), out
     extra = dict(records[index], id="main-999")
     added = {**members, "evidence.jsonl": members["evidence.jsonl"] + json.dumps(extra).encode() + b"\n"}
     code, out = _verify(_write(made, added, "ev-added"))
