@@ -68,6 +68,7 @@ class Grade:
     failures: tuple[str, ...]        # counted: the cloud is not compliant
     waived: tuple[str, ...]          # a required fail or error a flag or known divergence excuses
     warnings: tuple[str, ...]        # advisory or deprecated capabilities that fail
+    not_run: tuple[str, ...] = ()    # required capabilities the run did not select (-k, --read-only)
 
     @property
     def compliant(self) -> bool:
@@ -77,7 +78,8 @@ class Grade:
         head = (f"guideline {self.guideline} ({self.status}): {self.cloud} "
                 f"{'compliant' if self.compliant else 'NOT compliant'}")
         return ([head] + [f"  counts: {f}" for f in self.failures]
-                + [f"  waived: {w}" for w in self.waived] + [f"  advisory: {w}" for w in self.warnings])
+                + [f"  waived: {w}" for w in self.waived] + [f"  advisory: {w}" for w in self.warnings]
+                + ([f"  not run (required, not selected): {', '.join(self.not_run)}"] if self.not_run else []))
 
 
 def grade(document: dict[str, Any], guideline: Guideline, today: datetime.date) -> Grade:
@@ -87,12 +89,14 @@ def grade(document: dict[str, Any], guideline: Guideline, today: datetime.date) 
     (a suite older than the guideline) counts."""
     cloud = document["cloud"]["name"]
     by_id = {c["id"]: c for c in document["capabilities"]}
-    failures, waived, warnings = [], [], []
+    failures, waived, warnings, not_run = [], [], [], []
     for cap_id in guideline.required:
         cap = by_id.get(cap_id)
         if cap is None:
             failures.append(f"{cap_id}: not in the results (the suite that ran does not know it)")
             continue
+        if not cap.get("tests", True):
+            not_run.append(cap_id)
         if cap["outcome"] not in BAD:
             continue
         said = f"{cap_id} {cap['outcome']}: {cap['reason']}"
@@ -110,7 +114,7 @@ def grade(document: dict[str, Any], guideline: Guideline, today: datetime.date) 
         if cap is not None and cap["outcome"] in BAD:
             warnings.append(f"{cap_id} {cap['outcome']}: {cap['reason']}")
     return Grade(guideline.id, guideline.status(today), cloud, tuple(failures), tuple(waived),
-                 tuple(warnings))
+                 tuple(warnings), tuple(not_run))
 
 
 # -- the shipped guidelines ---------------------------------------------------------------

@@ -383,6 +383,8 @@ def verify(path: Path, guideline_id: str | None = None, allowed_signers: str | N
             found.bad(f"results.json: not a valid results document at {problem}")
         return _report(path, found, None, started)
     check_release(document, environment, found)
+    if document["run"].get("interrupted"):
+        found.bad("results.json: the run was interrupted; submit the bundle of a complete run")
     try:
         recorded = [json.loads(l) for l in members.get("evidence.jsonl", b"").splitlines() if l.strip()]
     except ValueError:

@@ -48,6 +48,14 @@ def test_diverge_and_skip_are_not_failures_but_a_missing_required_capability_is(
     assert g.failures == ("upload.method: not in the results (the suite that ran does not know it)",)
 
 
+def test_required_capabilities_a_run_did_not_select_are_named_not_counted():
+    doc = _doc(compute_boot="skip", upload_method="pass")
+    doc["capabilities"][0]["tests"] = []
+    g = grade(doc, _guideline(), DAY)
+    assert g.compliant and g.not_run == ("compute.boot",)
+    assert g.lines()[-1] == "  not run (required, not selected): compute.boot"
+
+
 def test_flagged_capability_is_waived_with_its_code():
     g = grade(_doc(compute_boot="error", upload_method="pass"),
               _guideline(flagged={"compute.boot": ("D403", "flaky on slow clouds")}), DAY)
