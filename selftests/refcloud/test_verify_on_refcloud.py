@@ -44,6 +44,9 @@ def test_refcloud_bundle_verifies_and_a_tampered_verdict_is_named(tmp_path):
     assert done.returncode == 0, done.stdout[-3000:]
 
     members = verify.unpack(tmp_path / "b.tar.gz")
+    import yaml
+    password = yaml.safe_load(Path(clouds_yaml).read_text())["clouds"]["refcloud"]["auth"]["password"]
+    assert password.encode() not in b"".join(members.values())
     doc = json.loads(members["results.json"])
     next(c for c in doc["capabilities"] if c["id"] == "floating_ip.lifecycle")["outcome"] = "fail"
     members["results.json"] = bundle._json(doc)
