@@ -94,21 +94,27 @@ def pack(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def label(document: dict[str, Any]) -> str:
+    """How the run named the target: its label (cloud and region) where it has one."""
+    return document["cloud"].get("label") or document["cloud"]["name"]
+
+
 def _cloud_dir(out_dir: Path, cloud: str | None) -> Path:
     if not out_dir.is_dir():
         raise UserError(f"{out_dir}: no such directory; pass the --out directory of a run")
-    clouds = sorted(p.parent.name for p in out_dir.glob("*/results.json"))
     if (out_dir / "results.json").exists():
         return out_dir
+    found = {str(p.parent.relative_to(out_dir)): p.parent for p in sorted(out_dir.rglob("results.json"))}
     if cloud is None:
-        if len(clouds) != 1:
-            raise UserError(f"{out_dir} holds {len(clouds)} clouds' results "
-                            f"({', '.join(clouds) or 'none'}); pass --cloud LABEL")
-        cloud = clouds[0]
-    if cloud not in clouds:
-        raise UserError(f"{out_dir} has no results for cloud {cloud!r} "
-                        f"(it has: {', '.join(clouds) or 'none'}); fix --cloud")
-    return out_dir / cloud
+        if len(found) != 1:
+            raise UserError(f"{out_dir} holds {len(found)} clouds' results "
+                            f"({', '.join(found) or 'none'}); pass --cloud LABEL")
+        return next(iter(found.values()))
+    for where, directory in found.items():
+        if cloud == where or cloud == label(results.load(directory)):
+            return directory
+    raise UserError(f"{out_dir} has no results for cloud {cloud!r} "
+                    f"(it has: {', '.join(found) or 'none'}); fix --cloud")
 
 
 def make(out_dir: Path, output: Path, cloud: str | None = None, key: str | None = None) -> Path:

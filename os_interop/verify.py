@@ -199,11 +199,11 @@ def run_replay(workdir: Path, members: dict[str, bytes], document: dict[str, Any
     evidence_dir = workdir / "evidence"
     evidence_dir.mkdir()
     (evidence_dir / "evidence.jsonl").write_bytes(members.get("evidence.jsonl", b""))
-    name = document["cloud"]["name"]
+    name, target = document["cloud"]["name"], bundle.label(document)
     clouds_yaml = workdir / "clouds.yaml"
     clouds_yaml.write_text(yaml.safe_dump({"clouds": {name: entry}}))
     out = workdir / "replayed"
-    request = RunRequest(clouds=[name], out=out, workers=0, guideline=document["run"].get("guideline"),
+    request = RunRequest(clouds=[target], out=out, workers=0, guideline=document["run"].get("guideline"),
                          extra=_selection_args(document["run"].get("selection") or [])
                          + ["--osi-replay", str(evidence_dir)])
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
@@ -213,10 +213,10 @@ def run_replay(workdir: Path, members: dict[str, bytes], document: dict[str, Any
                               cwd=workdir, env=env, capture_output=True, text=True, timeout=REPLAY_TIMEOUT)
     except subprocess.TimeoutExpired:
         return None, out / name, f"the replay did not finish in {REPLAY_TIMEOUT} s"
-    path = out / name / "results.json"
-    if not path.exists():
-        return None, out / name, (done.stdout + done.stderr).strip()[-2000:]
-    return json.loads(path.read_text(encoding="utf-8")), out / name, ""
+    written = sorted(out.rglob("results.json"))
+    if len(written) != 1:
+        return None, out, (done.stdout + done.stderr).strip()[-2000:]
+    return json.loads(written[0].read_text(encoding="utf-8")), written[0].parent, ""
 
 
 def _id_map(replayed_dir: Path, log: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> dict[str, str]:
