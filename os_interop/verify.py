@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from os_interop import __version__, bundle, capabilities, guidelines, releases, replay, results, schemas, signing
+from os_interop import (__version__, bundle, capabilities, guidelines, releases, replay, results,
+                        schemas, signing)
 from os_interop.errors import UserError
 
 MAX_MEMBER = 512 * 1024 * 1024
@@ -333,7 +334,6 @@ def compare_journals(members: dict[str, bytes], replayed_dir: Path, found: Findi
 
 
 def judge_replay(log: list[dict[str, Any]], recorded: list[dict[str, Any]], found: Findings) -> None:
-    by_id = {r["id"]: r for r in recorded}
     used = set()
     for event in log:
         what = event["event"]
@@ -351,7 +351,6 @@ def judge_replay(log: list[dict[str, Any]], recorded: list[dict[str, Any]], foun
         if record["id"] not in used:
             found.bad(f"evidence {record['id']} ({record.get('method')} {record.get('url')}): never asked "
                       "for by the replayed probes")
-    del by_id
 
 
 # -- the command ------------------------------------------------------------------------
