@@ -1,4 +1,5 @@
-"""The os-interop command: run, demo, capabilities, report, profile, cleanup, prove.
+"""The os-interop command: run, demo, capabilities, report, profile, cleanup, prove,
+guidelines, bundle, verify.
 
 Every user mistake becomes one line on stderr and exit 2 (errors.UserError); anything
 else is a bug and keeps its traceback.
@@ -23,6 +24,8 @@ def _run(args: argparse.Namespace) -> int:
         if group not in GROUPS:
             raise UserError(f"unknown group {group!r}; groups: {', '.join(GROUPS)}")
     capabilities.load()    # a broken capability file is reported before anything runs
+    from os_interop import guidelines
+    guideline = guidelines.select(args.guideline).id   # an unknown id: exit 2 before any cloud
     # every (cloud, region), each entry checked complete, before any cloud is touched
     found = targets.resolve(args.cloud, args.all_clouds, args.region)
     if args.shard:
@@ -33,10 +36,12 @@ def _run(args: argparse.Namespace) -> int:
             return 0
     outcome = run(RunRequest(clouds=[t.label for t in found], out=Path(args.out), groups=args.group,
                              keyword=args.k, read_only=args.read_only, workers=args.n,
-                             junitxml=args.junitxml))
+                             junitxml=args.junitxml, guideline=guideline))
     for error in outcome.cloud_errors:
         print(f"os-interop: {error}", file=sys.stderr)
+    graded = guidelines.select(guideline)
     for doc in outcome.documents:
+        print("\n".join(guidelines.grade(doc, graded, _today()).lines()))
         print(f"results: {Path(args.out) / doc['cloud'].get('label', doc['cloud']['name']) / 'results.json'}")
     return outcome.exit_code
 
@@ -72,9 +77,50 @@ def _write(text: str, output: str | None) -> None:
 def _report(args: argparse.Namespace) -> int:
     from os_interop import results   # imported on use: --help stays fast
     from reporters import matrix
+    from os_interop import guidelines
     documents = [results.load(p) for p in results.find(args.paths)]
-    _write(matrix.render(matrix.build(documents), args.format), args.output)
+    graded = guidelines.select(args.guideline)
+    grades = [guidelines.grade(d, graded, _today()) for d in documents]
+    text = matrix.render(matrix.build(documents), args.format)
+    if args.format == "json":
+        text = json.dumps(dict(json.loads(text), grades=[
+            {"guideline": g.guideline, "status": g.status, "cloud": g.cloud, "compliant": g.compliant,
+             "failures": list(g.failures), "waived": list(g.waived), "advisory": list(g.warnings)}
+            for g in grades]), indent=2)
+    else:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(line for g in grades for line in g.lines())
+    _write(text, args.output)
     return 0
+
+
+def _today():
+    import datetime
+    return datetime.date.today()
+
+
+def _guidelines(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+    from os_interop import guidelines
+    found = guidelines.load_all()
+    chosen = guidelines.default(found, _today())
+    print(tabulate([["*" if g is chosen else "", g.id, g.status(_today()), g.draft, g.effective,
+                     g.deprecated or "", len(g.required), len(g.advisory), g.title] for g in found],
+                   headers=["", "guideline", "status", "draft", "effective", "deprecated",
+                            "required", "advisory", "title"]))
+    print("* the default for run, report and verify today")
+    return 0
+
+
+def _bundle(args: argparse.Namespace) -> int:
+    from os_interop.bundle import make
+    path = make(Path(args.out_dir), Path(args.output), args.cloud, args.sign)
+    print(f"wrote {path}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from os_interop.verify import verify
+    return verify(Path(args.file), args.guideline, args.allowed_signers)
 
 
 def _profile(args: argparse.Namespace) -> int:
@@ -193,6 +239,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--read-only", action="store_true", help="only probes that create nothing")
     r.add_argument("-n", type=workers, metavar="WORKERS", help="parallel workers (default: one per cloud, at most 4; 0: in this process)")
     r.add_argument("--junitxml", metavar="PATH", help="also write a JUnit XML report")
+    r.add_argument("--guideline", metavar="ID", help="grade against this guideline (default: the newest effective one)")
     r.set_defaults(func=_run)
 
     d = sub.add_parser("demo", help="run the suite against the built-in simulated vendor fleet")
@@ -210,7 +257,24 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("paths", nargs="+", metavar="DIR", help="results directories or results.json files")
     rep.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     rep.add_argument("-o", "--output", metavar="FILE")
+    rep.add_argument("--guideline", metavar="ID", help="grade against this guideline (default: the newest effective one)")
     rep.set_defaults(func=_report)
+
+    gl = sub.add_parser("guidelines", help="list the guidelines clouds are graded against")
+    gl.set_defaults(func=_guidelines)
+
+    bu = sub.add_parser("bundle", help="pack one cloud's results, evidence, journals and environment into one file")
+    bu.add_argument("out_dir", metavar="OUT_DIR", help="the --out directory of a run")
+    bu.add_argument("-o", "--output", required=True, metavar="FILE", help="the bundle to write (.tar.gz)")
+    bu.add_argument("--cloud", metavar="LABEL", help="which cloud of OUT_DIR (needed when it holds several)")
+    bu.add_argument("--sign", metavar="KEY", help="sign with this SSH private key (ssh-keygen -Y sign -n os-interop)")
+    bu.set_defaults(func=_bundle)
+
+    ve = sub.add_parser("verify", help="check a bundle offline: signature, schema, release, evidence, replay")
+    ve.add_argument("file", metavar="FILE", help="a bundle written by os-interop bundle")
+    ve.add_argument("--guideline", metavar="ID", help="grade against this guideline (default: the one the run named)")
+    ve.add_argument("--allowed-signers", metavar="FILE", help="ssh allowed_signers file; the bundle must be signed by one of them")
+    ve.set_defaults(func=_verify)
 
     pr = sub.add_parser("profile", help="openstacksdk vendor profile of a cloud (all its regions); diff or update published ones")
     pr.add_argument("results", nargs="+", metavar="RESULTS",

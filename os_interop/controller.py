@@ -5,6 +5,7 @@ With pytest-xdist this runs in the controller process; without it, in the only o
 
 from __future__ import annotations
 
+import datetime
 import shlex
 import sys
 import time
@@ -102,6 +103,12 @@ def leftovers(state: RunState, documents: list[dict[str, Any]]) -> None:
               f"--out {shlex.quote(str(state.out))} --run {state.run_id}", file=sys.stderr)
 
 
+def _default_guideline() -> str | None:
+    from os_interop import guidelines
+    chosen = guidelines.default(guidelines.load_all(), datetime.date.today())
+    return chosen.id if chosen else None
+
+
 def write_cloud_results(state: RunState, name: str, interrupted: bool) -> Path:
     cloud_dir = state.out / name
     entries = _sweep(state, name)
@@ -118,6 +125,7 @@ def write_cloud_results(state: RunState, name: str, interrupted: bool) -> Path:
     run = {"id": state.run_id, "started": results.iso(state.started),
            "finished": results.iso(time.time()), "selection": selection, "requests": requests,
            "interrupted": interrupted and not state.collection_errors,
+           "guideline": option.osi_guideline or _default_guideline(),
            "error": state.cloud_errors.get(name) or "; ".join(state.collection_errors) or None}
     if name in state.cloud_errors:
         run["error_kind"] = state.cloud_error_kinds[name]

@@ -24,6 +24,7 @@ KEPT_HEADERS = frozenset(h.lower() for h in (
     "OpenStack-image-import-methods", "OpenStack-image-store-ids", "X-OpenStack-Request-Id",
     "X-Compute-Request-Id", "X-Auth-Token", "X-Subject-Token", "Accept", "Content-Length",
     "Retry-After",
+    "X-Osi-Replay-Of",     # set by a replay (replay.py): which recorded exchange answered
 ))
 
 
@@ -66,6 +67,11 @@ def _body(raw: Any, content_type: str, redactor: Redactor) -> Any:
             pass
     text = redactor.text(raw)
     return text if len(text) <= BODY_LIMIT else text[:BODY_LIMIT] + f"...<{len(text)} chars>"
+
+
+def recorded_body(raw: Any, content_type: str, redactor: Redactor, identity: bool) -> Any:
+    """A body as the evidence keeps it (replay compares requests in this form)."""
+    return (identity and _sealed(raw, content_type)) or _body(raw, content_type, redactor)
 
 
 class EvidenceRecorder:
@@ -183,11 +189,10 @@ class EvidenceRecorder:
             "elapsed_ms": round(response.elapsed.total_seconds() * 1000 + body_ms, 1),
             "request_headers": r.headers({k: v for k, v in request.headers.items()
                                           if k.lower() in KEPT_HEADERS}),
-            "request_body": (identity and _sealed(request.body, req_type)) or _body(request.body, req_type, r),
+            "request_body": recorded_body(request.body, req_type, r, identity),
             "response_headers": r.headers({k: v for k, v in response.headers.items()
                                            if k.lower() in KEPT_HEADERS}),
-            "response_body": None if streamed else (
-                (identity and _sealed(content, resp_type)) or _body(content, resp_type, r)),
+            "response_body": None if streamed else recorded_body(content, resp_type, r, identity),
         }
         if streamed:
             record["streamed"] = True

@@ -42,6 +42,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run id to use (default: a new one); names are osi-<id>-...")
     group.addoption("--read-only", action="store_true", dest="osi_read_only",
                     help="run only probes that create nothing")
+    group.addoption("--osi-guideline", default=None, metavar="ID",
+                    help="guideline the results name (default: the newest effective one)")
+    group.addoption("--osi-replay", default=None, metavar="DIR",
+                    help="answer every request from DIR/evidence.jsonl, never the network (os-interop verify)")
     group.addoption("--osi-progress", action="store_true",
                     help="print one line per capability as it completes")
 
@@ -69,6 +73,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{group}: probes of the {group} pain point")
     for cost in COSTS:
         config.addinivalue_line("markers", f"{cost.replace('-', '_')}: probes whose cost is {cost}")
+    if config.option.osi_replay:
+        from os_interop import replay
+        replay.activate(config.option.osi_replay)
     state = config.stash[_STATE] = RunState(config)
     if threading.current_thread() is threading.main_thread():
         handler = _signal_handler(state)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from os_interop import results, suite
+from os_interop import guidelines, results, suite
 from os_interop.errors import UserError
 from os_interop.journal import new_run_id
 
@@ -29,6 +30,7 @@ class RunRequest:
     junitxml: str | None = None
     extra: list[str] = field(default_factory=list)
     quiet_pytest: bool = True
+    guideline: str | None = None     # graded against (guidelines.py); None: the default
 
 
 @dataclass
@@ -56,6 +58,8 @@ def pytest_args(req: RunRequest, run_id: str) -> list[str]:
         args += ["-n", str(workers)]
     else:
         args += ["-p", "no:xdist"]
+    if req.guideline:
+        args += ["--osi-guideline", req.guideline]
     if req.junitxml:
         args += ["--junitxml", req.junitxml]
     if req.quiet_pytest:
@@ -108,8 +112,8 @@ def run(req: RunRequest) -> RunOutcome:
     errors = [d["run"]["error"] for d in documents if d["run"].get("error")]
     misconfigured = [d for d in documents if d["run"].get("error")       # no kind: probes unloadable
                      and d["run"].get("error_kind", "configuration") == "configuration"]
-    broken = [c for d in documents for c in d["capabilities"]
-              if c["status"] == "required" and c["outcome"] in ("fail", "error")]
+    graded = guidelines.select(req.guideline)
+    broken = [f for d in documents for f in guidelines.grade(d, graded, datetime.date.today()).failures]
     if misconfigured:
         exit_code = 2            # the user must fix something; unreachable clouds alone are 1
     elif code == pytest.ExitCode.INTERRUPTED:

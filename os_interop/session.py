@@ -12,7 +12,7 @@ from pathlib import Path
 import openstack.connection
 from keystoneauth1 import exceptions as ks
 
-from os_interop import targets
+from os_interop import replay, targets
 from os_interop.errors import CloudMisconfigured, CloudUnavailable
 from os_interop.evidence import EvidenceRecorder
 from os_interop.redaction import Redactor
@@ -24,7 +24,7 @@ for _noisy in ("keystoneauth", "openstack", "stevedore", "urllib3"):
     logging.getLogger(_noisy).setLevel(logging.ERROR)
 
 
-def _secrets_in(config: dict) -> list[str]:
+def secrets_in(config: dict) -> list[str]:
     auth = config.get("auth", {}) or {}
     return [str(v) for k, v in auth.items()
             if any(word in k.lower() for word in ("password", "secret", "token", "passcode"))]
@@ -108,7 +108,7 @@ class CloudConnection:
         self.name = name
         region = targets.region(name)
         self.target = targets.target(name, region)
-        self.redactor = Redactor(_secrets_in(region.config))
+        self.redactor = Redactor(secrets_in(region.config))
         self.retries = RetryPolicy()
         self.recorder = EvidenceRecorder(evidence_path, evidence_prefix, self.redactor,
                                          self.retries.describe())
@@ -117,6 +117,7 @@ class CloudConnection:
         if self.session.timeout is None:
             self.session.timeout = REQUEST_TIMEOUT     # clouds.yaml api_timeout wins when set
         self.recorder.attach(self.session.session)     # inner: sees every try
+        replay.install(self.session.session, self.redactor)   # verify's replay: answers from a bundle
         self.retries.install(self.session)            # outer: bounds the tries
         self.warnings: list[str] = []
         self.authenticate()

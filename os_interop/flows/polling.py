@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
+from os_interop import replay
+
 FIRST_WAIT = 0.05
 MAX_INTERVAL = 2.0
 
@@ -22,9 +24,9 @@ def wait_for(fetch: Callable[[], Any], done: Callable[[Any], bool], timeout: flo
     value, delay = fetch(), first
     while not done(value):
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if remaining <= 0 or replay.ran_out():    # a replay: the recorded wait timed out here
             return False, value
-        time.sleep(min(delay, remaining))
+        replay.sleep(min(delay, remaining))
         delay = min(delay * 2, cap)
         value = fetch()
     return True, value

@@ -26,3 +26,14 @@ def test_data_folders_ship_inside_the_package():
     data = _setuptools()["package-data"]["os_interop.shipped.tests"]
     probes = {p.relative_to(ROOT / "tests") for p in (ROOT / "tests").rglob("*.py")}
     assert all(any(p.match(g) for g in data) for p in probes), "probe files the wheel would miss"
+
+
+def test_every_capability_data_file_ships():
+    """Guidelines and the release table live in subfolders of capabilities/: a glob that
+    misses them would leave `os-interop guidelines` and `verify` empty in a wheel."""
+    data = _setuptools()["package-data"]["os_interop.shipped.capabilities"]
+    files = {p.relative_to(ROOT / "capabilities") for p in (ROOT / "capabilities").rglob("*.yaml")}
+    assert {"guidelines", "releases"} <= {p.parts[0] for p in files if len(p.parts) > 1}
+    missed = sorted(str(p) for p in files if not any(p.match(g) and len(p.parts) == len(Path(g).parts)
+                                                     for g in data))
+    assert missed == [], f"add to package-data of os_interop.shipped.capabilities: {missed}"
