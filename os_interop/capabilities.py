@@ -90,12 +90,23 @@ def _load_file(path: Path) -> tuple[str, list[Capability]]:
     return text, caps
 
 
+_LOADED: dict[tuple, Registry] = {}
+
+
 def load(directory: Path | None = None) -> Registry:
-    """Load and validate every capabilities/*.yaml; ids and observation keys must be unique."""
+    """Load and validate every capabilities/*.yaml; ids and observation keys must be unique.
+    Once per process: the same files (names, sizes, mtimes) give the registry already built."""
     directory = directory or suite.capabilities_dir()
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise UserError(f"no capability files (*.yaml) in {directory}")
+    stamp = (str(directory), *((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+    if stamp not in _LOADED:
+        _LOADED[stamp] = _load(directory, files)
+    return _LOADED[stamp]
+
+
+def _load(directory: Path, files: list[Path]) -> Registry:
     digest = hashlib.sha256()
     capabilities: list[Capability] = []
     owner: dict[str, str] = {}

@@ -104,11 +104,10 @@ ADMIN_ROLES = frozenset({"admin", "cloud-admin", "cloud_admin"})
 class CloudConnection:
     """openstacksdk Connection + recorder for one cloud; authenticated on creation."""
 
-    def __init__(self, name: str, evidence_path: Path, evidence_prefix: str) -> None:
-        self.name = name
-        region = targets.region(name)
-        self.target = targets.Target(name=name, region=region.region_name or None,
-                                     auth_url=region.config.get("auth", {}).get("auth_url"))
+    def __init__(self, target: "targets.Target | str", evidence_path: Path, evidence_prefix: str) -> None:
+        self.target = targets.target(target) if isinstance(target, str) else target
+        self.name = self.target.cloud
+        region = self.target.config
         self.redactor = Redactor(_secrets_in(region.config))
         self.retries = RetryPolicy()
         self.recorder = EvidenceRecorder(evidence_path, evidence_prefix, self.redactor,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from keystoneauth1 import exceptions as ks
 from keystoneauth1 import loading
@@ -21,14 +22,32 @@ from os_interop.errors import UserError
 
 @dataclass(frozen=True)
 class Target:
-    """A cloud as the suite describes it: names and URLs, never credentials."""
+    """One cloud (a clouds.yaml entry, in one region) as a run probes it, resolved once.
 
-    name: str
+    `label` names its results directory and its lines in reports; `config` is openstacksdk's
+    CloudRegion for it (holds credentials: never printed, never written)."""
+
+    cloud: str
     region: str | None
     auth_url: str | None
+    label: str = ""
+    config: Any = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.cloud)
+
+    @property
+    def name(self) -> str:
+        return self.cloud
 
     def describe(self) -> dict[str, str | None]:
-        return {"name": self.name, "region": self.region, "auth_url": self.auth_url}
+        return {"name": self.cloud, "region": self.region, "auth_url": self.auth_url}
+
+    def fresh(self) -> "Target":
+        """The same target with a newly loaded CloudRegion: a second connection (the journal
+        sweep) must not share the first one's keystone session and its evidence hooks."""
+        return replace(self, config=region(self.cloud, region_name=self.region))
 
 
 def config_files() -> list[str]:
@@ -82,7 +101,7 @@ def resolve_names(names: list[str], all_clouds: bool = False) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def region(name: str, config: loader.OpenStackConfig | None = None):
+def region(name: str, config: loader.OpenStackConfig | None = None, region_name: str | None = None):
     """openstacksdk's CloudRegion for a cloud, with a clear error for bad entries.
 
     openstacksdk loads the auth plugin here (keystoneauth's loader for the entry's
@@ -90,7 +109,7 @@ def region(name: str, config: loader.OpenStackConfig | None = None):
     """
     config = config or openstack_config()
     try:
-        cloud = config.get_one(cloud=name)
+        cloud = config.get_one(cloud=name, region_name=region_name)
     except ks.MissingRequiredOptions as exc:
         missing = ", ".join(o.dest for o in exc.options)
         raise UserError(f"cloud {name!r}: its auth section lacks {missing} (required by auth_type "
@@ -136,7 +155,14 @@ def check(names: list[str]) -> None:
         region(name, config)
 
 
-def target(name: str) -> Target:
-    cloud = region(name)
-    return Target(name=name, region=cloud.region_name or None,
-                  auth_url=cloud.config.get("auth", {}).get("auth_url"))
+def target(name: str, config: loader.OpenStackConfig | None = None) -> Target:
+    cloud = region(name, config)
+    return Target(cloud=name, region=cloud.region_name or None,
+                  auth_url=cloud.config.get("auth", {}).get("auth_url"), config=cloud)
+
+
+def resolve(names: list[str], all_clouds: bool = False) -> list[Target]:
+    """The run's targets, each entry checked complete and its CloudRegion loaded: once, in the
+    process that starts the run, before any cloud is touched."""
+    config = openstack_config()
+    return [target(name, config) for name in resolve_names(names, all_clouds)]

@@ -18,7 +18,7 @@ from typing import Any
 
 import jsonschema
 
-from os_interop import profile_sources
+from os_interop import profile_sources, results
 from reporters.profile_diff import Difference, diff, load_published, render_diff
 
 __all__ = ["build", "well_known", "vendor_schema", "Difference", "diff", "load_published",
@@ -37,7 +37,7 @@ def vendor_schema() -> dict[str, Any]:
 def _observed(document: dict) -> list[tuple[str, str, Any]]:
     """(observation key, profile key, value) for every observation that feeds the profile;
     observations of errored capabilities never do (os_interop/profile_sources.py)."""
-    return profile_sources.deciding(document["capabilities"], document["observations"])
+    return profile_sources.deciding(document["capabilities"], results.values(document))
 
 
 def _network_role(observation_key: str, profile_key: str) -> str:
