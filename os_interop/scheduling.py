@@ -16,12 +16,18 @@ from typing import Any
 from xdist.scheduler import LoadScopeScheduling
 
 
+def scope_of(nodeid: str, suffixes: dict[str, str]) -> str:
+    """A probe's target scope ('target:<label>'), found by its own parametrization id among
+    `suffixes` ({'[label]': label}); any other node id is its own scope."""
+    suffix = nodeid[nodeid.rfind("["):] if nodeid.endswith("]") else ""
+    label = suffixes.get(suffix)
+    return f"target:{label}" if label is not None else nodeid
+
+
 class TargetScheduling(LoadScopeScheduling):
     def __init__(self, config: Any, log: Any, labels: list[str]) -> None:
         super().__init__(config, log)
         self.suffixes = {f"[{label}]": label for label in labels}
 
     def _split_scope(self, nodeid: str) -> str:
-        suffix = nodeid[nodeid.rfind("["):] if nodeid.endswith("]") else ""
-        label = self.suffixes.get(suffix)
-        return f"target:{label}" if label is not None else nodeid
+        return scope_of(nodeid, self.suffixes)
