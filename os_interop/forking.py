@@ -178,6 +178,7 @@ def run(session: pytest.Session, groups: list[tuple[str, list[pytest.Item]]], li
                     pass
 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    _preload()
     gc.freeze()      # no collection in a child touches (and so copies) the parent's objects
     try:
         while pending or children:
@@ -213,6 +214,15 @@ def run(session: pytest.Session, groups: list[tuple[str, list[pytest.Item]]], li
             signal.signal(s, handler)
         gc.unfreeze()
         selector.close()
+
+
+def _preload() -> None:
+    """Modules a child would import on its first request: imported once, here, and shared."""
+    import netrc  # noqa: F401  (requests reads ~/.netrc for every new session)
+    try:
+        import dogpile.cache  # noqa: F401  (openstacksdk's cache region)
+    except ImportError:
+        pass
 
 
 def _start(session: pytest.Session, label: str, items: list[pytest.Item], state: Any,

@@ -253,7 +253,11 @@ def cloud(request: pytest.FixtureRequest, osi_target: Target) -> Iterator[CloudU
         ctx = state.cloud(osi_target)
     except CloudUnavailable as exc:
         _note(request, cloud_error=str(exc), cloud_error_kind=exc.kind)
-        pytest.fail(str(exc), pytrace=False)
+        failed = str(exc)
+    else:
+        failed = None
+    if failed is not None:      # outside the except: pytest's report shows the line once
+        pytest.fail(failed, pytrace=False)
     if ctx.conn.warnings:      # told once, by the first probe on this cloud
         _note(request, cloud_warning=ctx.conn.warnings.pop(0))
     ctx.conn.recorder.begin_test(request.node.stash[PROBE].test)

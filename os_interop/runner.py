@@ -44,7 +44,7 @@ def pytest_args(req: RunRequest, run_id: str, junit_by_pytest: bool) -> list[str
     root = suite.root()
     args = [str(suite.tests_dir()), "--rootdir", str(root), "-c", str(suite.probe_ini()),
             "-p", "os_interop.plugin", "--osi-out", str(req.out), "--osi-run-id", run_id,
-            "--osi-progress", "-q", "--osi-processes", "auto" if req.workers is None else str(req.workers),
+            "--osi-progress", "--osi-processes", "auto" if req.workers is None else str(req.workers),
             # start-up a run does not use: each probe's assert carries its message, so pytest's
             # rewriting (recompiled on every start where bytecode is not cached) adds nothing;
             # the unraisable-exception plugin's gc.collect of the whole heap at exit costs more
@@ -59,7 +59,8 @@ def pytest_args(req: RunRequest, run_id: str, junit_by_pytest: bool) -> list[str
         args.append("--read-only")
     if req.junitxml and junit_by_pytest:
         args += ["--junitxml", req.junitxml]
-    return args + req.extra
+    verbose = any(a == "--verbose" or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in req.extra)
+    return args + ([] if verbose else ["-q"]) + req.extra     # quiet: capability lines are the progress
 
 
 def _selection(req: RunRequest) -> str:
