@@ -229,10 +229,11 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple | None:
     """`os-interop run` without -v: settled capabilities are the progress, not a letter per probe."""
-    if config.option.osi_progress and config.option.verbose <= 0 and getattr(report, "osi", None):
-        category = "error" if report.failed and report.when != "call" else report.outcome
-        return category, "", ""
-    return None
+    if not (config.option.osi_progress and config.option.verbose <= 0 and getattr(report, "osi", None)):
+        return None
+    if report.when != "call" and report.passed:
+        return "", "", ""             # as pytest counts: a passed setup or teardown is no result
+    return ("error" if report.failed and report.when != "call" else report.outcome), "", ""
 
 
 # -- fixtures probes use ----------------------------------------------------------------
