@@ -115,13 +115,24 @@ def _junit_key() -> Any:
     return xml_key
 
 
+_LIBC: list[Any] = []     # loaded before forking: ctypes costs a child 2 MiB of its own
+
+
 def _die_with_parent() -> None:
     """Linux: a child whose parent was killed hard gets SIGTERM, and cleans up."""
+    if _LIBC:
+        _LIBC[0].prctl(1, signal.SIGTERM)      # PR_SET_PDEATHSIG
+
+
+def _load_libc() -> None:
+    if _LIBC or not sys.platform.startswith("linux"):
+        return
     try:
         import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+        _LIBC.append(ctypes.CDLL(None, use_errno=True))
+        _LIBC[0].prctl      # resolved here, once
     except (OSError, AttributeError):
-        pass
+        _LIBC.clear()
 
 
 def _run_child(session: pytest.Session, items: list[pytest.Item], fd: int,
@@ -178,7 +189,7 @@ def run(session: pytest.Session, groups: list[tuple[str, list[pytest.Item]]], li
                     pass
 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
-    _preload()
+    _preload(state.target(groups[0][0]) if groups else None)
     gc.freeze()      # no collection in a child touches (and so copies) the parent's objects
     try:
         while pending or children:
@@ -216,12 +227,24 @@ def run(session: pytest.Session, groups: list[tuple[str, list[pytest.Item]]], li
         selector.close()
 
 
-def _preload() -> None:
-    """Modules a child would import on its first request: imported once, here, and shared."""
+def _preload(target: Any) -> None:
+    """What every child would build on its first request, built once here and shared: the
+    modules requests and openstacksdk import lazily, and the caches a first Connection fills
+    (measured: 1 MiB less private memory per child). No request is made."""
+    _load_libc()
     import netrc  # noqa: F401  (requests reads ~/.netrc for every new session)
     try:
         import dogpile.cache  # noqa: F401  (openstacksdk's cache region)
     except ImportError:
+        pass
+    if target is None or target.config is None:
+        return
+    import openstack.connection
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            openstack.connection.Connection(config=target.fresh().config).session
+    except Exception:   # only a warm-up: the child meets any real problem itself, and says so
         pass
 
 
