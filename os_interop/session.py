@@ -119,6 +119,7 @@ class CloudConnection:
         self.recorder.attach(self.session.session)     # inner: sees every try
         self.retries.install(self.session)            # outer: bounds the tries
         self.warnings: list[str] = []
+        self._catalog: tuple[object, list[dict]] | None = None
         self.authenticate()
 
     def authenticate(self) -> None:
@@ -138,9 +139,13 @@ class CloudConnection:
 
     @property
     def catalog(self) -> list[dict]:
-        """The token's service catalog in v3 shape (v2 catalogs are normalised by keystoneauth)."""
+        """The token's service catalog in v3 shape (v2 catalogs are normalised by keystoneauth),
+        normalised once per token: keystoneauth deep-copies it each time, and probes read it
+        hundreds of times a run."""
         access = self.session.auth.get_access(self.session)
-        return access.service_catalog.normalize_catalog()
+        if self._catalog is None or self._catalog[0] is not access:
+            self._catalog = (access, access.service_catalog.normalize_catalog())
+        return self._catalog[1]
 
     @property
     def project_id(self) -> str | None:
