@@ -84,7 +84,8 @@ class Progress:
         rows = list(self.running.items())
         width, height = shutil.get_terminal_size()
         shown = rows[:max(3, height - 4)]
-        out = [f"{label:<22} {r.done:>3}/{r.total:<3} capabilities  {r.group:<18} {now - r.started:6.1f} s"
+        out = [f"{label:<22} {r.done:>3}/{r.total:<3} capabilities  "
+               f"{'cleaning up' if r.total and r.done >= r.total else r.group:<18} {now - r.started:6.1f} s"
                for label, r in shown]
         if len(rows) > len(shown):
             out.append(f"... and {len(rows) - len(shown)} more targets running")
