@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +48,24 @@ class Registry:
     capabilities: list[Capability]
     digest: str
 
-    def for_test(self, test_id: str) -> list[Capability]:
-        return [c for c in self.capabilities if test_id in c.tests]
+    @cached_property
+    def _by_test(self) -> dict[str, list[Capability]]:
+        found: dict[str, list[Capability]] = {}
+        for c in self.capabilities:
+            for t in c.tests:
+                found.setdefault(t, []).append(c)
+        return found
 
-    def known_keys(self) -> set[str]:
-        return {k for c in self.capabilities for k in c.keys}
+    def for_test(self, test_id: str) -> list[Capability]:
+        """Indexed once: every probe report asks (thousands of times in a many-cloud run)."""
+        return list(self._by_test.get(test_id, ()))
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        return frozenset(k for c in self.capabilities for k in c.keys)
+
+    def known_keys(self) -> frozenset[str]:
+        return self._known
 
     def test_cost(self, test_id: str) -> str | None:
         caps = self.for_test(test_id)
