@@ -98,7 +98,8 @@ def _become_child(session: pytest.Session, fd: int) -> None:
         plugin = pm.get_plugin(name)
         if plugin is not None:
             pm.unregister(plugin)
-    xml = config.stash.get(_junit_key(), None) if _junit_key() else None
+    from _pytest.junitxml import xml_key      # --junitxml's writer: the parent's alone
+    xml = config.stash.get(xml_key, None)
     if xml is not None:
         pm.unregister(xml)
     capman = pm.get_plugin("capturemanager")
@@ -108,14 +109,6 @@ def _become_child(session: pytest.Session, fd: int) -> None:
         capman.start_global_capturing()
         capman.suspend_global_capture()
     pm.register(Forwarder(config, fd), "os-interop-forwarder")
-
-
-def _junit_key() -> Any:
-    try:
-        from _pytest.junitxml import xml_key
-    except ImportError:
-        return None
-    return xml_key
 
 
 _LIBC: list[Any] = []     # loaded before forking: ctypes costs a child 2 MiB of its own
