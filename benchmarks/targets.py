@@ -100,13 +100,22 @@ class TreeMemory:
         self._thread.join()
 
 
+CPU: list[float] = []     # CPU seconds (user + system) of each timed command's whole tree
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def timed(args: list[str], env: dict[str, str], memory: bool = False, timeout: float = 900):
-    """(wall seconds, exit code, TreeMemory or None) of one whole command."""
-    start = time.monotonic()
+    """(wall seconds, exit code, TreeMemory or None) of one whole command; its CPU goes to CPU."""
+    cpu, start = _children_cpu(), time.monotonic()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     tree = TreeMemory(proc.pid) if memory else None
     _, err = proc.communicate(timeout=timeout)
     wall = time.monotonic() - start
+    CPU.append(_children_cpu() - cpu)     # a forked child is waited for by its parent: counted
     if tree:
         tree.stop()
     if proc.returncode not in (0, 1):
@@ -114,9 +123,15 @@ def timed(args: list[str], env: dict[str, str], memory: bool = False, timeout: f
     return wall, proc.returncode, tree
 
 
-def median_wall(args: list[str], env: dict[str, str], runs: int) -> float:
-    timed(args, env)                          # warm-up: file caches
-    return statistics.median(timed(args, env)[0] for _ in range(runs))
+def median_wall(args: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
+    """Median wall and median CPU seconds over `runs` runs, after one warm-up (file caches)."""
+    timed(args, env)
+    walls = [timed(args, env)[0] for _ in range(runs)]
+    return statistics.median(walls), statistics.median(CPU[-runs:])
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def copies(n: int, personality: str = "upstream-default"):
@@ -136,11 +151,13 @@ def one_cloud(tmp: Path, runs: int, only: set[str]) -> list[Figure]:
     with Fleet.start(["upstream-default"]) as fleet:
         env = env_for(fleet.write_clouds_yaml(tmp / "one.yaml"))
         base = ["run", "--cloud", "upstream-default"]
-        ro = median_wall(cli(*base, "--read-only", "--out", str(tmp / "ro")), env, runs)
-        full = median_wall(cli(*base, "--out", str(tmp / "full")), env, runs)
+        ro, ro_cpu = median_wall(cli(*base, "--read-only", "--out", str(tmp / "ro")), env, runs)
+        full, full_cpu = median_wall(cli(*base, "--out", str(tmp / "full")), env, runs)
     if "1" in only:
-        figures += [Figure("1", "one simulated cloud, run --read-only (wall)", f"{ro:.2f} s", "<= 1.0 s", ro <= 1.0),
-                    Figure("1", "one simulated cloud, full run (wall)", f"{full:.2f} s", "<= 1.5 s", full <= 1.5)]
+        figures += [Figure("1", "one simulated cloud, run --read-only (wall; cpu)", f"{ro:.2f} s; {ro_cpu:.2f} s",
+                           "<= 1.0 s", ro <= 1.0),
+                    Figure("1", "one simulated cloud, full run (wall; cpu)", f"{full:.2f} s; {full_cpu:.2f} s",
+                           "<= 1.5 s", full <= 1.5)]
     if "7" in only:
         req = {k: json.loads((tmp / k / "upstream-default" / "results.json").read_text())["run"]["requests"]
                for k in ("ro", "full")}
@@ -150,8 +167,9 @@ def one_cloud(tmp: Path, runs: int, only: set[str]) -> list[Figure]:
 
 
 def demo(tmp: Path, runs: int) -> list[Figure]:
-    wall = median_wall(cli("demo", "--out", str(tmp / "demo")), env_for(None), runs)
-    return [Figure("2", "os-interop demo, shipped fleet (wall)", f"{wall:.2f} s", "<= 5 s", wall <= 5)]
+    wall, cpu = median_wall(cli("demo", "--out", str(tmp / "demo")), env_for(None), runs)
+    return [Figure("2", "os-interop demo, shipped fleet (wall; cpu)", f"{wall:.2f} s; {cpu:.2f} s", "<= 5 s",
+                   wall <= 5)]
 
 
 def latency_bound(tmp: Path, n: int = 200) -> list[Figure]:
@@ -163,8 +181,8 @@ def latency_bound(tmp: Path, n: int = 200) -> list[Figure]:
         many, code, tree = timed(cli("run", "--all-clouds", "--out", str(tmp / "latn")), env, memory=True)
     done = len(list((tmp / "latn").glob("*/results.json")))
     ratio = many / one
-    return [Figure("3", f"{n} latency-bound clouds / one such cloud (wall)", f"{many:.1f} / {one:.1f} s = {ratio:.2f}",
-                   "<= 1.3", ratio <= 1.3 and done == n),
+    return [Figure("3", f"{n} latency-bound clouds / one such (wall; cpu {CPU[-1]:.0f} s)",
+                   f"{many:.1f} / {one:.1f} s = {ratio:.2f}", "<= 1.3", ratio <= 1.3 and done == n),
             Figure("3", f"{n} latency-bound clouds, tree peak PSS (RSS)",
                    f"{tree.peak_pss / GIB:.2f} ({tree.peak_rss / GIB:.2f}) GiB", "<= 4 GiB", tree.peak_pss <= 4 * GIB)]
 
@@ -176,7 +194,8 @@ def thousand(tmp: Path, n: int = 1000) -> list[Figure]:
         wall, code, tree = timed(cli("run", "--all-clouds", "--read-only", "--out", str(tmp / "k")), env,
                                  memory=True, timeout=1800)
     done = len(list((tmp / "k").glob("*/results.json")))
-    return [Figure("4", f"{n} simulated clouds --read-only (wall; {done} results)", f"{wall:.1f} s", "<= 180 s",
+    return [Figure("4", f"{n} clouds --read-only (wall; cpu {CPU[-1]:.0f} s; {done} results)", f"{wall:.1f} s",
+                   "<= 180 s",
                    wall <= 180 and done == n),
             Figure("4", f"{n} simulated clouds, tree peak PSS (RSS)",
                    f"{tree.peak_pss / GIB:.2f} ({tree.peak_rss / GIB:.2f}) GiB", "<= 4 GiB", tree.peak_pss <= 4 * GIB)]
@@ -193,8 +212,8 @@ def refcloud() -> list[Figure]:
 
 
 def help_time(runs: int) -> list[Figure]:
-    wall = median_wall([sys.executable, "-m", "os_interop", "--help"], env_for(None), max(runs, 5))
-    return [Figure("6", "os-interop --help (wall)", f"{wall:.3f} s", "<= 0.2 s", wall <= 0.2)]
+    wall, cpu = median_wall([sys.executable, "-m", "os_interop", "--help"], env_for(None), max(runs, 5))
+    return [Figure("6", "os-interop --help (wall; cpu)", f"{wall:.3f} s; {cpu:.3f} s", "<= 0.2 s", wall <= 0.2)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     only = set(args.only.split(",")) | ({"5"} if args.refcloud else set())
     figures: list[Figure] = []
+    print(f"{os.cpu_count()} cores, {load()} at the start (figures are whole processes, start-up included)")
     with tempfile.TemporaryDirectory(prefix="osi-bench-") as tmp:
         tmp_path = Path(tmp)
         steps = [("1", lambda: one_cloud(tmp_path, args.runs, only)), ("2", lambda: demo(tmp_path, args.runs)),
@@ -215,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
                 for figure in step():
                     print(figure.line(), flush=True)
                     figures.append(figure)
+    print(load(), "at the end")
     missed = [f for f in figures if f.met is False]
     print(f"{len(figures) - len(missed)} of {len(figures)} figures within target")
     return 1 if missed else 0

@@ -116,7 +116,7 @@ class ResultsWriter:
             return self.documents[label]
         c, state = self.collector, self.state
         c.settle_rest(label)
-        target = state.target(label) or Target(cloud=label, region=None, auth_url=None)
+        target = state.target(label) or Target(cloud=label, region=None, label=label)
         cloud_dir = state.out / label
         entries = _sweep(state, target)
         requests = results.merge_evidence(cloud_dir) if cloud_dir.exists() else 0
@@ -148,7 +148,7 @@ def _sweep(state: RunState, target: Target) -> list[Entry]:
     entries = read_journals((state.out / target.label).glob("journal-*.jsonl"), state.run_id)
     if any(e.state != "deleted" for e in entries) and not state.cleanup_stopped:
         try:
-            conn = CloudUnderTest(target.fresh() if target.config is not None else target.cloud,
+            conn = CloudUnderTest(target.fresh() if target.config is not None else target.label,
                                   state.run_id, state.out, "sweep")
         except Exception as exc:  # the leak is reported, never hidden
             for e in entries:
@@ -167,7 +167,7 @@ def leftovers(state: RunState, documents: list[dict[str, Any]]) -> None:
         left = [i for i in doc["resources"]["items"] if i["state"] != "deleted"]
         if not left:
             continue
-        name = doc["cloud"]["name"]
+        name = doc["cloud"].get("label", doc["cloud"]["name"])
         print(f"os-interop: {len(left)} resource(s) may be left on {name}:", file=sys.stderr)
         for item in left:
             print(f"  {item['kind']:10} {item['name']} {item.get('id') or '(id unknown)'}"

@@ -109,7 +109,7 @@ class Progress:
         rows = []
         for doc in documents:
             s, res = doc["summary"], doc["resources"]
-            rows.append([doc["cloud"].get("label") or doc["cloud"]["name"], *(s[o] for o in OUTCOMES),
+            rows.append([doc["cloud"].get("label", doc["cloud"]["name"]), *(s[o] for o in OUTCOMES),
                          res["created"], res["leaked"], doc["run"]["requests"],
                          short(doc["run"]["error"] or "", 60)])
         self.reporter.write_sep("=", "os-interop summary")
@@ -120,7 +120,7 @@ class Progress:
             for item in doc["resources"]["items"]:
                 if item["state"] in ("leaked", "created"):
                     self.reporter.write_line(
-                        f"LEAKED {doc['cloud']['name']}: {item['kind']} {item['name']} "
+                        f"LEAKED {doc['cloud'].get('label', doc['cloud']['name'])}: {item['kind']} {item['name']} "
                         f"{item.get('id') or ''} ({item.get('reason') or 'not deleted'})")
         self.reporter.write_sep("=", "divergence matrix")
         for text in matrix.render(matrix.build(documents), "text").splitlines():

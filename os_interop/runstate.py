@@ -63,7 +63,7 @@ class RunState:
                 self._targets = targets.resolve(self.config.option.osi_clouds)
             except UserError as exc:
                 self.usage_error = str(exc)
-                self._targets = [Target(cloud="(no cloud)", region=None, auth_url=None)]
+                self._targets = [Target(cloud="(no cloud)", region=None, label="(no cloud)")]
         return self._targets
 
     def target(self, label: str) -> Target | None:
