@@ -188,7 +188,11 @@ def _settling(state: RunState, label: str) -> int:
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Probes of one target stay on one worker (see scheduling.py)."""
     from os_interop.scheduling import TargetScheduling
-    return TargetScheduling(config, log, [t.label for t in state_of(config).targets()])
+    state = state_of(config)
+    found = state.targets()
+    if state.usage_error:        # no target (xdist running other tests): xdist's own choice
+        return None
+    return TargetScheduling(config, log, [t.label for t in found])
 
 
 @pytest.hookimpl(optionalhook=True)
