@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +48,24 @@ class Registry:
     capabilities: list[Capability]
     digest: str
 
-    def for_test(self, test_id: str) -> list[Capability]:
-        return [c for c in self.capabilities if test_id in c.tests]
+    @cached_property
+    def _by_test(self) -> dict[str, list[Capability]]:
+        found: dict[str, list[Capability]] = {}
+        for c in self.capabilities:
+            for t in c.tests:
+                found.setdefault(t, []).append(c)
+        return found
 
-    def known_keys(self) -> set[str]:
-        return {k for c in self.capabilities for k in c.keys}
+    def for_test(self, test_id: str) -> list[Capability]:
+        """Indexed once: every probe report asks (thousands of times in a many-cloud run)."""
+        return list(self._by_test.get(test_id, ()))
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        return frozenset(k for c in self.capabilities for k in c.keys)
+
+    def known_keys(self) -> frozenset[str]:
+        return self._known
 
     def test_cost(self, test_id: str) -> str | None:
         caps = self.for_test(test_id)
@@ -90,12 +104,23 @@ def _load_file(path: Path) -> tuple[str, list[Capability]]:
     return text, caps
 
 
+_LOADED: dict[tuple, Registry] = {}
+
+
 def load(directory: Path | None = None) -> Registry:
-    """Load and validate every capabilities/*.yaml; ids and observation keys must be unique."""
+    """Load and validate every capabilities/*.yaml; ids and observation keys must be unique.
+    Once per process: the same files (names, sizes, mtimes) give the registry already built."""
     directory = directory or suite.capabilities_dir()
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise UserError(f"no capability files (*.yaml) in {directory}")
+    stamp = (str(directory), *((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+    if stamp not in _LOADED:
+        _LOADED[stamp] = _load(directory, files)
+    return _LOADED[stamp]
+
+
+def _load(directory: Path, files: list[Path]) -> Registry:
     digest = hashlib.sha256()
     capabilities: list[Capability] = []
     owner: dict[str, str] = {}

@@ -34,9 +34,10 @@ def _run(args: argparse.Namespace) -> int:
         if not found:
             print(f"os-interop run: shard {args.shard[0]}/{args.shard[1]} has no targets; nothing to do")
             return 0
-    outcome = run(RunRequest(clouds=[t.label for t in found], out=Path(args.out), groups=args.group,
+    outcome = run(RunRequest(targets=found, out=Path(args.out), groups=args.group,
                              keyword=args.k, read_only=args.read_only, workers=args.n,
-                             junitxml=args.junitxml, guideline=guideline))
+                             junitxml=args.junitxml, guideline=guideline,
+                             extra=["-v"] * args.verbose + args.pytest_args))
     for error in outcome.cloud_errors:
         print(f"os-interop: {error}", file=sys.stderr)
     graded = guidelines.select(guideline)
@@ -237,16 +238,20 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--group", action="append", default=[], metavar="G", help=f"only these pain points: {', '.join(GROUPS)}")
     r.add_argument("-k", metavar="EXPR", help="pytest -k expression over probe names")
     r.add_argument("--read-only", action="store_true", help="only probes that create nothing")
-    r.add_argument("-n", type=workers, metavar="WORKERS", help="parallel workers (default: one per cloud, at most 4; 0: in this process)")
+    r.add_argument("-n", type=workers, metavar="WORKERS", help="targets probed at once, each in its own process "
+                   "(default: as many as memory holds; 0: one after another in this process)")
     r.add_argument("--junitxml", metavar="PATH", help="also write a JUnit XML report")
     r.add_argument("--guideline", metavar="ID", help="grade against this guideline (default: the newest effective one)")
+    r.add_argument("-v", "--verbose", action="count", default=0, help="pytest's verbose lines, one per probe")
+    r.set_defaults(pytest_args=[])
+    r.epilog = "Options after `--` go to pytest as they are (--tb=short, -rA, -x, ...)."
     r.set_defaults(func=_run)
 
     d = sub.add_parser("demo", help="run the suite against the built-in simulated vendor fleet")
     d.add_argument("--out", default="osi-demo", metavar="DIR", help="where results, report and profiles go")
     d.add_argument("--personality", action="append", default=[], metavar="NAME",
                    help="only these shipped personalities (default: all)")
-    d.add_argument("-n", type=workers, metavar="WORKERS", help="parallel workers (default 4)")
+    d.add_argument("-n", type=workers, metavar="WORKERS", help="clouds probed at once (default: as memory holds; 0: one by one)")
     d.set_defaults(func=_demo)
 
     c = sub.add_parser("capabilities", help="list the capability definitions")
@@ -309,7 +314,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    passed = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser().parse_args(argv[:len(argv) - len(passed) - (1 if "--" in argv else 0)])
+    if passed:
+        args.pytest_args = passed
     try:
         return args.func(args)
     except UserError as exc:

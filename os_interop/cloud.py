@@ -14,10 +14,11 @@ from typing import Any, Callable
 import requests
 from keystoneauth1 import exceptions as ks
 
-from os_interop import answers
+from os_interop import answers, targets
 from os_interop.answers import Answer, Unknown
 from os_interop.journal import Journal
 from os_interop.session import CloudConnection
+from os_interop.targets import Target
 
 VERSION_SUFFIX = re.compile(r"/v\d+(\.\d+)?/?$")
 
@@ -25,11 +26,13 @@ VERSION_SUFFIX = re.compile(r"/v\d+(\.\d+)?/?$")
 class CloudUnderTest:
     """One cloud on one worker: shared by every probe that runs there."""
 
-    def __init__(self, name: str, run_id: str, out_dir: Path, worker: str) -> None:
-        cloud_dir = out_dir / name
-        self.name = name
+    def __init__(self, target: "Target | str", run_id: str, out_dir: Path, worker: str) -> None:
+        """`target`: a resolved Target (its label names the results directory), or a cloud name."""
+        self.target = target if isinstance(target, Target) else targets.target(target)
+        cloud_dir = out_dir / self.target.label
+        self.name = self.target.cloud
         self.run_id = run_id
-        self.conn = CloudConnection(name, cloud_dir / f"evidence-{worker}.jsonl", worker)
+        self.conn = CloudConnection(self.target, cloud_dir / f"evidence-{worker}.jsonl", worker)
         self.session = self.conn.session
         self.resources = Journal(cloud_dir / f"journal-{worker}.jsonl", run_id,
                                  self.raw_requester(), float(self.session.timeout or 30))

@@ -1,6 +1,7 @@
-"""The controller's side of a run: fold worker reports, sweep leftovers, write results.
+"""The controlling process of a run: fold probe reports, settle capabilities, write results.
 
-With pytest-xdist this runs in the controller process; without it, in the only one.
+Reports reach it from wherever the probes ran (this process, forked children, xdist
+workers) through pytest's own report channel; each carries `report.osi` (plugin.py).
 """
 
 from __future__ import annotations
@@ -9,74 +10,155 @@ import datetime
 import shlex
 import sys
 import time
-from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
-from os_interop import results, targets
+from os_interop import results
 from os_interop.cloud import CloudUnderTest
-from os_interop.errors import UserError
-from os_interop.outcomes import Observation, TestResult
+from os_interop.events import CapabilitySettled, Handler, TargetFinished
 from os_interop.journal import Entry, read_journals, stopped
+from os_interop.outcomes import Observation, TestResult
 from os_interop.runstate import RunState
+from os_interop.targets import Target
 
-PROP = "osi"   # user_properties entries are ("osi", {...})
 
+class Collector:
+    """Folds every probe report into per-target tests and observations; emits
+    CapabilitySettled once per capability and target, when its selected probes are done."""
 
-class ReportCollector:
-    """Controller role: folds every test report into per-cloud tests and observations."""
-
-    def __init__(self, state: RunState) -> None:
+    def __init__(self, state: RunState, handlers: list[Handler]) -> None:
         self.state = state
+        self.handlers = handlers
+        self.tests: dict[str, dict[str, TestResult]] = {}
+        self.observations: dict[str, dict[str, Observation]] = {}
+        self.expected: dict[str, set[str]] = {}     # label -> selected probes (None: unknown, xdist)
+        self.settled: dict[str, dict[str, dict]] = {}
+        self.cloud_errors: dict[str, tuple[str, str]] = {}    # label -> (message, kind)
+        self.warnings: set[str] = set()
+        self.collection_errors: list[str] = []
 
-    # `os-interop run` silences pytest's terminal; what it would have said goes to stderr here
+    def emit(self, event: Any) -> None:
+        for handler in self.handlers:
+            handler.handle(event)
+
+    def expect(self, label: str, test: str) -> None:
+        self.expected.setdefault(label, set()).add(test)
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """Kept for results.json's run.error; pytest's terminal shows the error itself."""
         if report.failed:
             lines = str(report.longrepr).strip().splitlines()
-            self.state.collection_errors.append(
+            self.collection_errors.append(
                 f"cannot load probes in {report.nodeid or 'tests/'}: "
                 f"{lines[-1].removeprefix('E   ') if lines else 'collection failed'}")
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
-        if self.state.progress.enabled and not self.state.collection_errors:
-            if excinfo.errisinstance(pytest.exit.Exception):
-                print(str(excinfo.value), file=sys.stderr)
-            else:
-                print("os-interop: interrupted; cleaning up what this run created", file=sys.stderr)
+        """`os-interop run`: the reason in one line on stderr (pytest's terminal has its own)."""
+        if not self.state.config.option.osi_progress or self.collection_errors:
+            return
+        if excinfo.errisinstance(pytest.exit.Exception):
+            print(str(excinfo.value), file=sys.stderr)
+        elif not excinfo.errisinstance(pytest.Session.Interrupted):
+            print("os-interop: interrupted; cleaning up what this run created", file=sys.stderr)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        meta: dict[str, Any] = {}
-        observations: list[dict] = []
-        for name, value in report.user_properties:
-            if name == PROP and "observation" in value:
-                observations.append(value["observation"])
-            elif name == PROP:
-                meta.update(value)
-        if "test" not in meta:
+        meta = getattr(report, "osi", None)
+        if not meta:
             return
-        state, cloud, test = self.state, meta["cloud"], meta["test"]
+        label, test = meta["target"], meta["test"]
         if "cloud_error" in meta:
-            state.cloud_errors[cloud] = meta["cloud_error"]
-            state.cloud_error_kinds[cloud] = meta.get("cloud_error_kind", "unreachable")
-        if "cloud_warning" in meta and meta["cloud_warning"] not in state.cloud_warnings:
-            state.cloud_warnings.add(meta["cloud_warning"])    # each phase's report repeats it
-            print(f"os-interop: warning: {meta['cloud_warning']}", file=sys.stderr, flush=True)
-        result = state.tests.setdefault(cloud, {}).setdefault(test, TestResult(test))
-        for o in observations:
-            state.observations.setdefault(cloud, {})[o["key"]] = Observation(**o)
+            self.cloud_errors[label] = (meta["cloud_error"], meta.get("cloud_error_kind", "unreachable"))
+        warning = meta.get("cloud_warning")
+        if warning and warning not in self.warnings:
+            self.warnings.add(warning)
+            print(f"os-interop: warning: {warning}", file=sys.stderr, flush=True)
+        for o in meta.get("observations", ()):
+            self.observations.setdefault(label, {})[o["key"]] = Observation(**o)
+        result = self.tests.setdefault(label, {}).setdefault(test, TestResult(test))
         result.add_phase(report.when, report.outcome, meta.get("kind"), meta.get("message"),
                          report.duration)
-        if result.done:
-            state.progress.test_done(state, cloud, test)
+        if result.done and label in self.expected:
+            self._settle(label, self.state.registry.for_test(test))
+
+    def _settle(self, label: str, caps: list) -> None:
+        expected, finished = self.expected.get(label), self.tests.get(label, {})
+        done = self.settled.setdefault(label, {})
+        for cap in caps:
+            mine = [t for t in cap.tests if expected is None or t in expected]
+            if cap.id in done or not mine or not all(t in finished and finished[t].done for t in mine):
+                continue
+            done[cap.id] = results.capability_entry(cap, finished, self.observations.get(label, {}))
+            self.emit(CapabilitySettled(label, done[cap.id]))
+
+    def settle_rest(self, label: str) -> None:
+        """At a target's end: what ran settles now (xdist: selection unknown until here)."""
+        if label not in self.expected:
+            self.expected[label] = set(self.tests.get(label, {}))
+        self._settle(label, self.state.registry.capabilities)
+
+    def labels(self) -> list[str]:
+        return list(dict.fromkeys([*self.expected, *self.tests]))
 
 
-def _sweep(state: RunState, name: str) -> list[Entry]:
-    """Journaled resources no worker proved gone (a worker killed, Ctrl-C): delete them now."""
-    entries = read_journals((state.out / name).glob("journal-*.jsonl"), state.run_id)
+class ResultsWriter:
+    """Writes <out>/<label>/results.json once per target: after the journal sweep, with the
+    settled entries as they were announced."""
+
+    def __init__(self, state: RunState, collector: Collector, interrupted: Callable[[], bool]) -> None:
+        self.state = state
+        self.collector = collector
+        self.interrupted = interrupted
+        self.documents: dict[str, dict] = {}
+
+    def finish(self, label: str, died: str | None = None) -> dict:
+        """`died`: why the process that probed this target ended without finishing."""
+        if label in self.documents:
+            return self.documents[label]
+        c, state = self.collector, self.state
+        c.settle_rest(label)
+        target = state.target(label) or Target(cloud=label, region=None, label=label)
+        cloud_dir = state.out / label
+        entries = _sweep(state, target)
+        requests = results.merge_evidence(cloud_dir) if cloud_dir.exists() else 0
+        option = state.config.option
+        selection = [s for s in (
+            "--read-only" if option.osi_read_only else "",
+            f"-k {option.keyword}" if option.keyword else "",
+            f"-m {option.markexpr}" if option.markexpr else "") if s]
+        error, kind = c.cloud_errors.get(label, (None, None))
+        error = error or "; ".join(c.collection_errors) or died
+        interrupted = self.interrupted()
+        run = {"id": state.run_id, "started": results.iso(state.started),
+               "finished": results.iso(time.time()), "selection": selection, "requests": requests,
+               "interrupted": interrupted and not c.collection_errors,
+               "guideline": option.osi_guideline or _default_guideline(), "error": error or None}
+        if kind:
+            run["error_kind"] = kind
+        elif died and not interrupted:
+            run["error_kind"] = "unreachable"
+        document = results.build(state.registry, target.describe(), run, c.tests.get(label, {}),
+                                 c.observations.get(label, {}), entries, c.settled.get(label, {}))
+        results.write(cloud_dir, document)
+        self.documents[label] = document
+        c.emit(TargetFinished(label, document))
+        return document
+
+
+def _default_guideline() -> str | None:
+    """The guideline a run names when none is asked for: the newest effective one today."""
+    from os_interop import guidelines
+    chosen = guidelines.default(guidelines.load_all(), datetime.date.today())
+    return chosen.id if chosen else None
+
+
+def _sweep(state: RunState, target: Target) -> list[Entry]:
+    """Journaled resources no process proved gone (one was killed, Ctrl-C): delete them now."""
+    entries = read_journals((state.out / target.label).glob("journal-*.jsonl"), state.run_id)
     if any(e.state != "deleted" for e in entries) and not state.cleanup_stopped:
         try:
-            conn = CloudUnderTest(name, state.run_id, state.out, "sweep")
+            conn = CloudUnderTest(target.fresh() if target.config is not None else target.label,
+                                  state.run_id, state.out, "sweep")
         except Exception as exc:  # the leak is reported, never hidden
             for e in entries:
                 if e.state != "deleted":
@@ -89,7 +171,7 @@ def _sweep(state: RunState, name: str) -> list[Entry]:
 
 
 def leftovers(state: RunState, documents: list[dict[str, Any]]) -> None:
-    """Say what may be left on each cloud, and the exact command that finishes the job."""
+    """Say what may be left on each target, and the exact command that finishes the job."""
     for doc in documents:
         left = [i for i in doc["resources"]["items"] if i["state"] != "deleted"]
         if not left:
@@ -101,34 +183,3 @@ def leftovers(state: RunState, documents: list[dict[str, Any]]) -> None:
                   f"{': ' + item['reason'] if item.get('reason') else ''}", file=sys.stderr)
         print(f"os-interop: to delete them: os-interop cleanup --cloud {shlex.quote(name)} "
               f"--out {shlex.quote(str(state.out))} --run {state.run_id}", file=sys.stderr)
-
-
-def _default_guideline() -> str | None:
-    from os_interop import guidelines
-    chosen = guidelines.default(guidelines.load_all(), datetime.date.today())
-    return chosen.id if chosen else None
-
-
-def write_cloud_results(state: RunState, name: str, interrupted: bool) -> Path:
-    cloud_dir = state.out / name
-    entries = _sweep(state, name)
-    requests = results.merge_evidence(cloud_dir) if cloud_dir.exists() else 0
-    try:
-        described = targets.target(name).describe()
-    except UserError:
-        described = {"name": name, "region": None, "label": name, "auth_url": None}
-    option = state.config.option
-    selection = [s for s in (
-        "--read-only" if option.osi_read_only else "",
-        f"-k {option.keyword}" if option.keyword else "",
-        f"-m {option.markexpr}" if option.markexpr else "") if s]
-    run = {"id": state.run_id, "started": results.iso(state.started),
-           "finished": results.iso(time.time()), "selection": selection, "requests": requests,
-           "interrupted": interrupted and not state.collection_errors,
-           "guideline": option.osi_guideline or _default_guideline(),
-           "error": state.cloud_errors.get(name) or "; ".join(state.collection_errors) or None}
-    if name in state.cloud_errors:
-        run["error_kind"] = state.cloud_error_kinds[name]
-    document = results.build(state.registry, described, run, state.tests.get(name, {}),
-                             state.observations.get(name, {}), entries)
-    return results.write(cloud_dir, document)

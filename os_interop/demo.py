@@ -35,8 +35,9 @@ def demo(out: Path, only: list[str], workers: int | None) -> int:
         previous = os.environ.get("OS_CLIENT_CONFIG_FILE")
         os.environ["OS_CLIENT_CONFIG_FILE"] = str(clouds_yaml)
         try:
-            outcome = run(RunRequest(clouds=[p.name for p in personalities], out=out / "results",
-                                     workers=workers if workers is not None else 4))
+            from os_interop import targets
+            outcome = run(RunRequest(targets=targets.resolve([p.name for p in personalities]),
+                                     out=out / "results", workers=workers))
         finally:
             if previous is None:
                 os.environ.pop("OS_CLIENT_CONFIG_FILE", None)
@@ -53,8 +54,6 @@ def demo(out: Path, only: list[str], workers: int | None) -> int:
         name = doc["cloud"]["name"]
         atomic.write_text(out / "profiles" / f"{name}.json",
                           json.dumps(profile.build(doc), indent=2, sort_keys=True) + "\n")
-    print()
-    print(matrix.render(built, "text"))
     print()
     print("requests served per simulated cloud: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     print(f"results:  {out / 'results'}/<cloud>/results.json (+ evidence.jsonl)")

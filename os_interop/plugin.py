@@ -1,35 +1,35 @@
-"""The pytest plugin: clouds become parameters, capabilities become markers, results come out.
+"""The pytest plugin: targets become parameters, capabilities become markers, reports carry
+what the probes observed.
 
-Roles follow pytest-xdist: *workers* run probes against clouds and clean up what they
-created; the *controller* folds reports into one results document per cloud. Without
-xdist one process plays both roles. Everything a worker tells the controller travels in
-`user_properties`, the channel xdist already serialises.
+A probe's target is data: the `osi_target` parameter (a targets.Target) stashed on its item
+at collection, never read back out of a node id. What a probe observed rides on its
+TestReport (`report.osi`) through pytest_report_to_serializable/from_serializable, the
+channel pytest-xdist and os_interop.forking use to carry reports between processes. The
+controlling process folds them (controller.Collector), announces each settled capability
+(events.py) to the progress display and the results writer, and prints through pytest's
+terminal reporter.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import signal
 import threading
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 import pytest
 
+from os_interop.answers import Unknown
 from os_interop.capabilities import COSTS, GROUPS
 from os_interop.cloud import CloudUnderTest
-from os_interop.controller import PROP, ReportCollector, leftovers, write_cloud_results
-from os_interop.answers import Unknown
+from os_interop.controller import Collector, ResultsWriter, leftovers
 from os_interop.errors import CloudUnavailable
+from os_interop.events import TargetStarted
 from os_interop.outcomes import BLOCKED, Blocked
+from os_interop.progress import Progress
 from os_interop.runstate import RunState
-_NODEID = re.compile(r"^(?P<base>[^\[@]+)(\[(?P<param>[^\]]*)\])?(@.*)?$")
-
-
-def parse_nodeid(nodeid: str) -> tuple[str, str | None]:
-    """'tests/x/test_a.py::test_b[cloud]@cloud' -> ('tests/x/test_a.py::test_b', 'cloud')."""
-    m = _NODEID.match(nodeid)
-    return (m["base"], m["param"]) if m else (nodeid, None)
+from os_interop.targets import Target
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,7 +37,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--os-cloud", action="append", default=[], dest="osi_clouds", metavar="NAME",
                     help="cloud from clouds.yaml to probe (repeatable; default: $OS_CLOUD)")
     group.addoption("--osi-out", default="osi-results", metavar="DIR",
-                    help="where <cloud>/results.json and evidence.jsonl go (default: osi-results)")
+                    help="where <target>/results.json and evidence.jsonl go (default: osi-results)")
     group.addoption("--osi-run-id", default=None, metavar="ID",
                     help="run id to use (default: a new one); names are osi-<id>-...")
     group.addoption("--read-only", action="store_true", dest="osi_read_only",
@@ -47,10 +47,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--osi-replay", default=None, metavar="DIR",
                     help="answer every request from DIR/evidence.jsonl, never the network (os-interop verify)")
     group.addoption("--osi-progress", action="store_true",
-                    help="print one line per capability as it completes")
+                    help="report each capability as it settles, and a summary at the end")
+    group.addoption("--osi-processes", default=None, metavar="N|auto", type=_processes,
+                    help="probe each target in its own forked process, at most N at a time "
+                         "(auto: as many as memory holds; 0 or unset: in this process)")
 
 
-_STATE = pytest.StashKey["RunState"]()
+def _processes(text: str) -> int | str:
+    if text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise pytest.UsageError(f"--osi-processes needs a whole number or 'auto', not {text!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Probe:
+    test: str        # the capability files' name: tests/<group>/test_x.py::test_y
+    target: Target
+
+
+PROBE = pytest.StashKey[Probe]()
+_STATE = pytest.StashKey[RunState]()
+_COLLECTOR = "os-interop-collector"
 
 
 def _signal_handler(state: RunState) -> Callable[[int, Any], None]:
@@ -76,25 +99,46 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.option.osi_replay:
         from os_interop import replay
         replay.activate(config.option.osi_replay)
+    config.addinivalue_line("markers", "xdist_group(name): pytest-xdist's group (a probe's target)")
     state = config.stash[_STATE] = RunState(config)
+    state.signal_handler = _signal_handler(state)
     if threading.current_thread() is threading.main_thread():
-        handler = _signal_handler(state)
         for signum, default in ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler)):
             if signal.getsignal(signum) is default:
-                signal.signal(signum, handler)
-    if not state.is_worker:
-        config.pluginmanager.register(ReportCollector(state), "os-interop-collector")
+                signal.signal(signum, state.signal_handler)
+    if state.is_worker:
+        return
+    state.progress = Progress(None, live=False)
+    state.collector = Collector(state, [state.progress])
+    state.writer = ResultsWriter(state, state.collector, lambda: state.interrupted or state.session_interrupted)
+    config.pluginmanager.register(state.collector, _COLLECTOR)
 
 
 def state_of(config: pytest.Config) -> RunState:
     return config.stash[_STATE]
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The terminal reporter exists now: the progress display writes through it."""
+    state = state_of(session.config)
+    if state.is_worker or not session.config.option.osi_progress:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    state.progress.reporter = reporter
+    state.progress.live = bool(reporter and reporter.isatty() and session.config.option.verbose <= 0)
+
+
 # -- collection -------------------------------------------------------------------------
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "osi_cloud_name" in metafunc.fixturenames:
-        clouds = state_of(metafunc.config).clouds()
-        metafunc.parametrize("osi_cloud_name", clouds, ids=clouds)
+    if "osi_target" in metafunc.fixturenames:
+        found = state_of(metafunc.config).targets()
+        metafunc.parametrize("osi_target", found, ids=[t.label for t in found])
+
+
+def _test_name(item: pytest.Item) -> str:
+    """tests/<group>/test_x.py::test_y: the probe's name in capabilities/*.yaml."""
+    return f"{item.parent.nodeid}::{getattr(item, 'originalname', item.name)}"
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -103,54 +147,59 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     state = state_of(config)
     if state.usage_error:
         pytest.exit(f"os-interop: {state.usage_error}", returncode=pytest.ExitCode.USAGE_ERROR)
-    probes = [i for i in items if "osi_cloud_name" in getattr(i, "fixturenames", ())]
-    if not probes:
-        return
     registry = state.registry
-    for item in probes:
-        base, cloud = parse_nodeid(item.nodeid)
-        caps = registry.for_test(base)
+    ranks: dict[pytest.Item, tuple[int, int]] = {}
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or "osi_target" not in callspec.params:
+            continue
+        test = _test_name(item)
+        caps = registry.for_test(test)
         if not caps:
-            pytest.exit(f"os-interop: {base} is not listed under `tests:` of any capability in "
+            pytest.exit(f"os-interop: {test} is not listed under `tests:` of any capability in "
                         "capabilities/*.yaml; add it there", returncode=pytest.ExitCode.USAGE_ERROR)
+        target = callspec.params["osi_target"]
+        item.stash[PROBE] = Probe(test, target)
+        cost = registry.test_cost(test)
         item.add_marker(caps[0].group)
-        item.add_marker(registry.test_cost(base).replace("-", "_"))
+        item.add_marker(cost.replace("-", "_"))
+        item.add_marker(pytest.mark.xdist_group(target.label))
+        ranks[item] = (COSTS.index(cost), GROUPS.index(caps[0].group))
     if config.option.osi_read_only:
-        keep = [i for i in items if i not in probes or i.get_closest_marker("read_only")]
+        keep = [i for i in items if i not in ranks or i.get_closest_marker("read_only")]
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
-    def rank(item: pytest.Item) -> tuple[int, int]:
-        base = parse_nodeid(item.nodeid)[0]
-        caps = registry.for_test(base)
-        if not caps:
-            return (0, 0)
-        return COSTS.index(registry.test_cost(base)), GROUPS.index(caps[0].group)
-    items.sort(key=rank)   # read-only probes first, then by pain point (stable within)
-
-
-def _expect(state: RunState, nodeids: list[str]) -> None:
-    for nodeid in nodeids:
-        base, cloud = parse_nodeid(nodeid)
-        if cloud is not None and state.registry.for_test(base):
-            state.expected.setdefault(cloud, set()).add(base)
+    items.sort(key=lambda i: ranks.get(i, (0, 0)))   # read-only probes first, then by pain point
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = state_of(session.config)
-    if not state.is_worker:
-        _expect(state, [i.nodeid for i in session.items])
+    if state.is_worker:
+        return
+    for item in session.items:
+        if PROBE in item.stash:
+            probe = item.stash[PROBE]
+            state.collector.expect(probe.target.label, probe.test)
+    if not session.config.option.osi_processes:
+        for label in state.collector.expected:
+            state.progress.handle(TargetStarted(label, _settling(state, label)))
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
-    _expect(state_of(node.config), ids)
+def _settling(state: RunState, label: str) -> int:
+    """How many capabilities will settle on a target: those with a selected probe."""
+    tests = state.collector.expected.get(label, set())
+    return sum(1 for c in state.registry.capabilities if set(c.tests) & tests)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Probes of one cloud stay on one worker (see scheduling.py)."""
-    from os_interop.scheduling import make_scheduler
-    return make_scheduler(config, log)
+    """Probes of one target stay on one worker (see scheduling.py)."""
+    from os_interop.scheduling import TargetScheduling
+    state = state_of(config)
+    found = state.targets()
+    if state.usage_error:        # no target (xdist running other tests): xdist's own choice
+        return None
+    return TargetScheduling(config, log, [t.label for t in found])
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -158,19 +207,72 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput["osi_run_id"] = state_of(node.config).run_id
 
 
+# -- running: in this process, or one forked child per target ---------------------------
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    config = session.config
+    processes = config.option.osi_processes
+    if not processes or config.option.collectonly or (
+            session.testsfailed and not config.option.continue_on_collection_errors):
+        return None         # pytest's own loop (which stops on collection errors)
+    state = state_of(config)
+    if state.is_worker:
+        return None
+    from os_interop import forking
+    groups: dict[str, list[pytest.Item]] = {}
+    here: list[pytest.Item] = []
+    for item in session.items:
+        probe = item.stash.get(PROBE, None)
+        (groups.setdefault(probe.target.label, []) if probe else here).append(item)
+    for i, item in enumerate(here):   # anything that is not a probe runs in this process
+        item.config.hook.pytest_runtest_protocol(item=item, nextitem=here[i + 1] if i + 1 < len(here) else None)
+    limit = forking.default_limit(len(groups)) if processes == "auto" else processes
+
+    def started(label: str) -> None:
+        state.progress.handle(TargetStarted(label, _settling(state, label)))
+
+    forking.run(session, list(groups.items()), limit, state, started,
+                lambda label, died: state.writer.finish(label, died), state.progress.tick)
+    if state.interrupted:
+        raise session.Interrupted("os-interop: interrupted; each target cleaned up what the run created")
+    return True
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple | None:
+    """`os-interop run` without -v: settled capabilities are the progress, not a letter per probe."""
+    if not (config.option.osi_progress and config.option.verbose <= 0 and getattr(report, "osi", None)):
+        return None
+    if report.when != "call" and report.passed:
+        return "", "", ""             # as pytest counts: a passed setup or teardown is no result
+    return ("error" if report.failed and report.when != "call" else report.outcome), "", ""
+
+
 # -- fixtures probes use ----------------------------------------------------------------
+def _note(request: pytest.FixtureRequest, **meta: Any) -> None:
+    """Meta for this probe's next report (plugin.pytest_runtest_makereport attaches it)."""
+    request.node.stash.setdefault(_PENDING, {}).update(meta)
+
+
+_PENDING = pytest.StashKey[dict]()
+_OBSERVED = pytest.StashKey[list]()
+
+
 @pytest.fixture
-def cloud(request: pytest.FixtureRequest, osi_cloud_name: str) -> Iterator[CloudUnderTest]:
+def cloud(request: pytest.FixtureRequest, osi_target: Target) -> Iterator[CloudUnderTest]:
     """The cloud under test (connection, catalog, HTTP with evidence, journal)."""
     state = state_of(request.config)
     try:
-        ctx = state.cloud(osi_cloud_name)
+        ctx = state.cloud(osi_target)
     except CloudUnavailable as exc:
-        request.node.user_properties.append((PROP, {"cloud_error": str(exc), "cloud_error_kind": exc.kind}))
-        pytest.fail(str(exc), pytrace=False)
-    while ctx.conn.warnings:      # told once, by the first probe on this cloud
-        request.node.user_properties.append((PROP, {"cloud_warning": ctx.conn.warnings.pop(0)}))
-    ctx.conn.recorder.begin_test(parse_nodeid(request.node.nodeid)[0])
+        _note(request, cloud_error=str(exc), cloud_error_kind=exc.kind)
+        failed = str(exc)
+    else:
+        failed = None
+    if failed is not None:      # outside the except: pytest's report shows the line once
+        pytest.fail(failed, pytrace=False)
+    if ctx.conn.warnings:      # told once, by the first probe on this cloud
+        _note(request, cloud_warning=ctx.conn.warnings.pop(0))
+    ctx.conn.recorder.begin_test(request.node.stash[PROBE].test)
     yield ctx
     ctx.conn.recorder.begin_test(None)
 
@@ -179,26 +281,33 @@ def cloud(request: pytest.FixtureRequest, osi_cloud_name: str) -> Iterator[Cloud
 def observe(request: pytest.FixtureRequest, cloud: CloudUnderTest) -> Callable[[str, Any], None]:
     """observe(key, value): record what the cloud does, with the exchanges behind it."""
     known = state_of(request.config).registry.known_keys()
-    test = parse_nodeid(request.node.nodeid)[0]
+    test = request.node.stash[PROBE].test
+    observed = request.node.stash.setdefault(_OBSERVED, [])
 
     def record(key: str, value: Any) -> None:
         if key not in known:
             raise KeyError(f"observation key {key!r} is not declared by any capability")
         value = json.loads(json.dumps(value))    # JSON only, and a copy
-        request.node.user_properties.append((PROP, {"observation": {
-            "key": key, "value": value, "test": test, "evidence": cloud.conn.recorder.used()}}))
+        observed.append({"key": key, "value": value, "test": test,
+                         "evidence": cloud.conn.recorder.used()})
     return record
 
 
-# -- reports: worker annotates, controller folds ------------------------------------------
+# -- reports: the probe's process annotates, the controlling process folds -----------------
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
-    if "osi_cloud_name" not in getattr(item, "fixturenames", ()):
+    probe = item.stash.get(PROBE, None)
+    if probe is None:
         return
-    base, cloud = parse_nodeid(item.nodeid)
-    meta: dict[str, Any] = {"test": base, "cloud": cloud}
+    meta: dict[str, Any] = {"test": probe.test, "target": probe.target.label}
+    meta.update(item.stash.get(_PENDING, {}))
+    item.stash[_PENDING] = {}
+    observed = item.stash.get(_OBSERVED, [])
+    if observed:             # each observation rides on the report of the phase that made it
+        meta["observations"] = list(observed)
+        observed.clear()
     if report.failed and call.excinfo is not None:
         assertion = call.excinfo.errisinstance((AssertionError, pytest.fail.Exception))
         meta["kind"] = "fail" if assertion and call.when == "call" else "error"
@@ -211,8 +320,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         meta["message"] = _redacted(item, message)
         if call.excinfo is not None and call.excinfo.errisinstance(Blocked):
             meta["kind"] = BLOCKED    # a prerequisite failed: not ok for a required capability
-    report.user_properties = list(report.user_properties) + [(PROP, meta)]
+    report.osi = meta
     _scrub_report(item, report)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_report_to_serializable(config: pytest.Config, report: Any) -> Iterator[None]:
+    outcome = yield
+    data = outcome.get_result()
+    if data is not None and getattr(report, "osi", None) is not None:
+        data["osi"] = report.osi
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_report_from_serializable(config: pytest.Config, data: dict) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report is not None and "osi" in data:
+        report.osi = data["osi"]
 
 
 def _scrub_report(item: pytest.Item, report: pytest.TestReport) -> None:
@@ -238,19 +363,23 @@ def _redacted(item: pytest.Item, text: str) -> str:
     return text
 
 
-# -- the end: workers clean up, the controller sweeps leftovers and writes results ---------
+# -- the end: clean up what this process created, sweep, write results, summarise --------
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = state_of(session.config)
-    state.clean_up_workers_clouds()
+    state.clean_up_connections()
     if state.is_worker:
         return
-    clouds = sorted(set(state.expected) | set(state.tests))
-    if not clouds:
-        return
-    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or state.interrupted
-    documents = [json.loads(write_cloud_results(state, name, interrupted).read_text()) for name in clouds]
-    state.progress.summary(documents)
+    state.session_interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    labels = state.collector.labels()
+    documents = [state.writer.finish(label) for label in labels]
+    if state.given is not None:
+        state.given.documents[:] = documents
+    state.documents = documents
     leftovers(state, documents)
 
 
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = state_of(config)
+    if not state.is_worker and config.option.osi_progress:
+        state.progress.summary(state.documents)

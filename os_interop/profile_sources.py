@@ -26,10 +26,9 @@ def top_key(profile_key: str) -> str:
     return profile_key.split("[")[0].split(".")[0]
 
 
-def deciding(capabilities: list[dict[str, Any]],
-             values: dict[str, Any] | None = None) -> list[tuple[str, str, Any]]:
+def deciding(capabilities: list[dict[str, Any]], values: dict[str, Any]) -> list[tuple[str, str, Any]]:
     """(observation key, profile key, value) of every observation that decides a profile key,
-    from a results document's capability entries; `values` (the flat observations) wins."""
+    from a results document's capability entries and its values (results.values)."""
     found: dict[str, tuple[str, str, Any, bool]] = {}   # ..., proven by use
     withheld = {k for cap in capabilities if cap["outcome"] == "error"
                 for k in cap.get("profile_keys", ()) or
@@ -41,7 +40,7 @@ def deciding(capabilities: list[dict[str, Any]],
             key = obs["key"]
             if "profile_key" not in obs or key in found or top_key(obs["profile_key"]) in withheld:
                 continue
-            value = (values or {}).get(key, obs["value"])
+            value = values.get(key)
             if value is None or (top_key(obs["profile_key"]) == NETWORKS and not value):
                 continue
             found[key] = (key, obs["profile_key"], value, cap.get("cost", "read-only") != "read-only")
@@ -55,9 +54,9 @@ def _overridden(found: Iterable[tuple[str, str, Any, bool]], profile_key: str, v
                if top_key(pk) != NETWORKS)
 
 
-def sources(capabilities: list[dict[str, Any]]) -> dict[str, list[str]]:
+def sources(capabilities: list[dict[str, Any]], values: dict[str, Any]) -> dict[str, list[str]]:
     """profile key -> the observation keys that decided it."""
     out: dict[str, list[str]] = {}
-    for key, profile_key, _ in deciding(capabilities):
+    for key, profile_key, _ in deciding(capabilities, values):
         out.setdefault(top_key(profile_key), []).append(key)
     return {k: sorted(v) for k, v in sorted(out.items())}

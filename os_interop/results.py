@@ -1,7 +1,9 @@
 """Results documents: built from a run's tests and observations, written atomically, read back.
 
-One document per cloud (schemas/results.schema.json). Evidence parts written by the
-workers are merged into the cloud's evidence.jsonl in the same step.
+One document per target (schemas/results.schema.json). Each observation is stored once: its
+value in the top-level `observations` (read it with `values`), and in its capability entry
+where it came from (test, evidence, profile key). Evidence parts written by the processes
+that probed the target are merged into its evidence.jsonl in the same step.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def capability_entry(cap, tests: dict[str, TestResult], observations: dict[str, 
     for key in cap.keys:
         if key in observations:
             o = observations[key]
-            item = {"key": key, "value": o.value, "test": o.test, "evidence": o.evidence}
+            item = {"key": key, "test": o.test, "evidence": o.evidence}
             if key in profile_keys:
                 item["profile_key"] = profile_keys[key]
             observed.append(item)
@@ -50,8 +52,11 @@ def capability_entry(cap, tests: dict[str, TestResult], observations: dict[str, 
 
 def build(registry: Registry, cloud: dict[str, Any], run: dict[str, Any],
           tests: dict[str, TestResult], observations: dict[str, Observation],
-          resources: list[Entry]) -> dict[str, Any]:
-    caps = [capability_entry(c, tests, observations) for c in registry.capabilities]
+          resources: list[Entry], settled: dict[str, dict] | None = None) -> dict[str, Any]:
+    """`settled`: entries already announced (events.CapabilitySettled), used as they were."""
+    settled = settled or {}
+    caps = [dict(settled[c.id]) if c.id in settled else capability_entry(c, tests, observations)
+            for c in registry.capabilities]
     if run.get("interrupted"):
         for entry in caps:
             if not entry["tests"]:
@@ -62,6 +67,7 @@ def build(registry: Registry, cloud: dict[str, Any], run: dict[str, Any],
                 entry["outcome"], entry["reason"] = "error", run["error"]
     summary = {o: sum(1 for c in caps if c["outcome"] == o) for o in OUTCOMES}
     items = [e.summary() for e in resources]
+    values = {k: o.value for k, o in sorted(observations.items())}
     return {
         "format": FORMAT,
         "suite": {"version": __version__, "capabilities_digest": registry.digest},
@@ -69,8 +75,8 @@ def build(registry: Registry, cloud: dict[str, Any], run: dict[str, Any],
         "run": run,
         "summary": summary,
         "capabilities": caps,
-        "observations": {k: o.value for k, o in sorted(observations.items())},
-        "profile_sources": profile_sources.sources(caps),
+        "observations": values,
+        "profile_sources": profile_sources.sources(caps, values),
         "resources": {
             "created": sum(1 for e in resources if e.id or e.state in ("created", "leaked")),
             "deleted": sum(1 for e in resources if e.state == "deleted" and e.id),

@@ -1,7 +1,8 @@
-"""Running the probes: pytest (with xdist, one cloud per worker group) and the exit code.
+"""Running the probes: one pytest session over the resolved targets, and the exit code.
 
 `os-interop run` and `os-interop demo` both come through here, so a run from the CLI and
-`pytest tests/ --os-cloud X` execute the very same plugin and probes.
+`pytest tests/ --os-cloud X` execute the very same plugin and probes; the CLI adds the
+targets it resolved (runstate.Given) and one forked process per target (forking.py).
 """
 
 from __future__ import annotations
@@ -17,19 +18,20 @@ import pytest
 from os_interop import guidelines, results, suite
 from os_interop.errors import UserError
 from os_interop.journal import new_run_id
+from os_interop.runstate import Given
+from os_interop.targets import Target
 
 
 @dataclass
 class RunRequest:
-    clouds: list[str]
+    targets: list[Target]
     out: Path
     groups: list[str] = field(default_factory=list)
     keyword: str | None = None
     read_only: bool = False
-    workers: int | None = None
+    workers: int | None = None        # processes at a time; None: as memory allows; 0: this one
     junitxml: str | None = None
-    extra: list[str] = field(default_factory=list)
-    quiet_pytest: bool = True
+    extra: list[str] = field(default_factory=list)    # pytest's own options (-v, --tb, -r, ...)
     guideline: str | None = None     # graded against (guidelines.py); None: the default
 
 
@@ -40,31 +42,29 @@ class RunOutcome:
     cloud_errors: list[str]
 
 
-def pytest_args(req: RunRequest, run_id: str) -> list[str]:
+def pytest_args(req: RunRequest, run_id: str, junit_by_pytest: bool) -> list[str]:
     root = suite.root()
     args = [str(suite.tests_dir()), "--rootdir", str(root), "-c", str(suite.probe_ini()),
-            "-p", "os_interop.plugin", "-p", "no:cacheprovider", "--osi-out", str(req.out),
-            "--osi-run-id", run_id, "--osi-progress", "-W", "ignore"]
-    for name in req.clouds:
-        args += ["--os-cloud", name]
+            "-p", "os_interop.plugin", "--osi-out", str(req.out), "--osi-run-id", run_id,
+            "--osi-progress", "--osi-processes", "auto" if req.workers is None else str(req.workers),
+            # start-up a run does not use: each probe's assert carries its message, so pytest's
+            # rewriting (recompiled on every start where bytecode is not cached) adds nothing;
+            # the unraisable-exception plugin's gc.collect of the whole heap at exit costs more
+            # than it finds; xdist is replaced by forking.py; hypothesis/benchmark are selftests'.
+            "--assert=plain", "-p", "no:unraisableexception", "-p", "no:xdist", "-p", "no:benchmark",
+            "-p", "no:hypothesispytest"]
     if req.groups:
         args += ["-m", " or ".join(req.groups)]
     if req.keyword:
         args += ["-k", req.keyword]
     if req.read_only:
         args.append("--read-only")
-    workers = req.workers if req.workers is not None else min(len(req.clouds), 4)
-    if workers > 1:
-        args += ["-n", str(workers)]
-    else:
-        args += ["-p", "no:xdist"]
     if req.guideline:
         args += ["--osi-guideline", req.guideline]
-    if req.junitxml:
+    if req.junitxml and junit_by_pytest:
         args += ["--junitxml", req.junitxml]
-    if req.quiet_pytest:
-        args += ["-p", "no:terminal", "-p", "no:benchmark"]
-    return args + req.extra
+    verbose = any(a == "--verbose" or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in req.extra)
+    return args + ([] if verbose else ["-q"]) + req.extra     # quiet: capability lines are the progress
 
 
 def _selection(req: RunRequest) -> str:
@@ -88,12 +88,23 @@ def check_out(out: Path) -> None:
                         "name a directory you can write") from None
 
 
+def _junit_renderer():
+    """reporters/junit.py's per-target x capability JUnit, where it exists."""
+    try:
+        from reporters import junit
+    except ImportError:
+        return None
+    return getattr(junit, "render", None)
+
+
 def run(req: RunRequest) -> RunOutcome:
     """Run the suite; exit 0 only when no required capability failed or errored."""
     run_id = new_run_id()
     check_out(req.out)
-    print(f"os-interop run {run_id}: {', '.join(req.clouds)} -> {req.out}", flush=True)
-    code = pytest.main(pytest_args(req, run_id))
+    render_junit = _junit_renderer() if req.junitxml else None
+    print(f"os-interop run {run_id}: {', '.join(t.label for t in req.targets)} -> {req.out}", flush=True)
+    given = Given(req.targets)
+    code = pytest.main(pytest_args(req, run_id, junit_by_pytest=render_junit is None), plugins=[given])
     if code == pytest.ExitCode.USAGE_ERROR:
         return RunOutcome(2, [], [])
     if code == pytest.ExitCode.NO_TESTS_COLLECTED and (req.keyword or req.groups or req.read_only):
@@ -101,14 +112,11 @@ def run(req: RunRequest) -> RunOutcome:
                         "and, per capability, its probes (`--format json` shows their names)")
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
         print(f"os-interop: pytest could not run the probes (exit {int(code)}); "
-              f"`pytest tests/ --os-cloud {req.clouds[0]}` shows why", file=sys.stderr)
-    documents = []
-    for name in req.clouds:
-        path = req.out / name / "results.json"
-        if path.exists():
-            doc = results.load(path)
-            if doc["run"]["id"] == run_id:
-                documents.append(doc)
+              f"`pytest tests/ --os-cloud {req.targets[0].cloud}` shows why", file=sys.stderr)
+    documents = [d for d in given.documents if d["run"]["id"] == run_id]
+    if render_junit is not None and documents:
+        from os_interop import atomic
+        atomic.write_text(Path(req.junitxml), render_junit(documents))
     errors = [d["run"]["error"] for d in documents if d["run"].get("error")]
     misconfigured = [d for d in documents if d["run"].get("error")       # no kind: probes unloadable
                      and d["run"].get("error_kind", "configuration") == "configuration"]
@@ -118,7 +126,7 @@ def run(req: RunRequest) -> RunOutcome:
         exit_code = 2            # the user must fix something; unreachable clouds alone are 1
     elif code == pytest.ExitCode.INTERRUPTED:
         exit_code = 130
-    elif errors or broken or len(documents) < len(req.clouds):
+    elif errors or broken or len(documents) < len(req.targets):
         exit_code = 1
     else:
         exit_code = 0

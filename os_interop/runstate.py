@@ -1,12 +1,14 @@
-"""Per-process state of an os-interop pytest run: its clouds, run id, and what it learned.
+"""Per-process state of an os-interop pytest run: its targets, run id, connections, signals.
 
-Workers keep their cloud connections here; the controller keeps tests and observations.
+Every process of a run has one (the controlling process, each forked child, each xdist
+worker); what the controlling process folds from reports lives in controller.Collector.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,67 +16,69 @@ from os_interop import capabilities, targets
 from os_interop.capabilities import Registry
 from os_interop.cloud import CloudUnderTest
 from os_interop.errors import CloudMisconfigured, CloudUnavailable, UserError
-from os_interop.outcomes import Observation, TestResult
-from os_interop.progress import Progress
 from os_interop.journal import Entry, Requester, cleanup, new_run_id, stopped
+from os_interop.targets import Target
+
+
+class Given:
+    """Handed to pytest.main by `os-interop run` as a plugin object: the targets it resolved,
+    so that no process resolves them again."""
+
+    def __init__(self, targets: list[Target]) -> None:
+        self.targets = targets
+        self.documents: list[dict] = []     # filled by the results writer
 
 
 class RunState:
-    """Per-process state of an os-interop run."""
-
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         workerinput = getattr(config, "workerinput", None)
-        self.is_worker = workerinput is not None
+        self.is_worker = workerinput is not None          # an xdist worker
         self.worker = workerinput["workerid"] if workerinput else "main"
         self.run_id = (workerinput or {}).get("osi_run_id") or config.option.osi_run_id or new_run_id()
         self.out = Path(config.option.osi_out).resolve()
-        self._registry: Registry | None = None
-        self._clouds: list[str] | None = None
+        self.registry: Registry = capabilities.load()
+        self.given = next((p for p in config.pluginmanager.get_plugins() if isinstance(p, Given)), None)
+        self._targets: list[Target] | None = self.given.targets if self.given else None
         self.usage_error: str | None = None
         self.started = time.time()
-        # worker side
         self.connections: dict[str, CloudUnderTest | CloudUnavailable] = {}
-        # controller side
-        self.tests: dict[str, dict[str, TestResult]] = {}
-        self.observations: dict[str, dict[str, Observation]] = {}
-        self.cloud_errors: dict[str, str] = {}
-        self.cloud_error_kinds: dict[str, str] = {}     # errors.CloudUnavailable.kind
-        self.cloud_warnings: set[str] = set()           # told once (admin role)
-        self.collection_errors: list[str] = []
-        self.expected: dict[str, set[str]] = {}
-        self.progress = Progress(enabled=config.option.osi_progress)
         # signals: the first unwinds the run (cleanup follows), one during cleanup stops it
         self.interrupted = False
         self.in_cleanup = False
         self.cleanup_stopped = False
+        self.session_interrupted = False      # pytest ended the session with INTERRUPTED
+        self.signal_handler: Any = None       # plugin._signal_handler(self), also a child's
+        # the controlling process's parts (plugin.pytest_configure), None in an xdist worker
+        self.progress: Any = None
+        self.collector: Any = None
+        self.writer: Any = None
+        self.documents: list[dict] = []
 
-    @property
-    def registry(self) -> Registry:
-        if self._registry is None:
-            self._registry = capabilities.load()
-        return self._registry
-
-    def clouds(self) -> list[str]:
-        """The clouds to probe; a configuration problem is kept for collection's end, where it
+    def targets(self) -> list[Target]:
+        """The targets to probe; a configuration problem is kept for collection's end, where it
         stops the run with one line instead of one error per probe module."""
-        if self._clouds is None:
+        if self._targets is None:
             try:
-                self._clouds = targets.resolve_names(self.config.option.osi_clouds)
+                self._targets = targets.resolve(self.config.option.osi_clouds)
             except UserError as exc:
                 self.usage_error = str(exc)
-                self._clouds = ["(no cloud)"]
-        return self._clouds
+                self._targets = [Target(cloud="(no cloud)", region=None, label="(no cloud)")]
+        return self._targets
 
-    # -- worker: one connection per cloud, made once, failures remembered ---------------
-    def cloud(self, name: str) -> CloudUnderTest:
-        if name not in self.connections:
+    def target(self, label: str) -> Target | None:
+        return next((t for t in self.targets() if t.label == label), None)
+
+    # -- one connection per target, made once, failures remembered -----------------------
+    def cloud(self, target: Target) -> CloudUnderTest:
+        if target.label not in self.connections:
             try:
-                self.connections[name] = CloudUnderTest(name, self.run_id, self.out, self.worker)
+                self.connections[target.label] = CloudUnderTest(target, self.run_id, self.out, self.worker)
             except UserError as exc:
                 # a bad clouds.yaml entry is the user's to fix; CloudUnavailable says whose it is
-                self.connections[name] = exc if isinstance(exc, CloudUnavailable) else CloudMisconfigured(str(exc))
-        found = self.connections[name]
+                self.connections[target.label] = (exc if isinstance(exc, CloudUnavailable)
+                                                  else CloudMisconfigured(str(exc)))
+        found = self.connections[target.label]
         if isinstance(found, CloudUnavailable):
             raise found
         return found
@@ -93,7 +97,8 @@ class RunState:
         finally:
             self.in_cleanup = False
 
-    def clean_up_workers_clouds(self) -> None:
+    def clean_up_connections(self) -> None:
+        """Delete what this process created, newest first (journal.cleanup)."""
         for ctx in self.connections.values():
             if isinstance(ctx, CloudUnderTest):
                 ctx.conn.recorder.begin_test("(cleanup)")

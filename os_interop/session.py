@@ -104,10 +104,10 @@ ADMIN_ROLES = frozenset({"admin", "cloud-admin", "cloud_admin"})
 class CloudConnection:
     """openstacksdk Connection + recorder for one cloud; authenticated on creation."""
 
-    def __init__(self, name: str, evidence_path: Path, evidence_prefix: str) -> None:
-        self.name = name
-        region = targets.region(name)
-        self.target = targets.target(name, region)
+    def __init__(self, target: "targets.Target | str", evidence_path: Path, evidence_prefix: str) -> None:
+        self.target = targets.target(target) if isinstance(target, str) else target
+        self.name = self.target.cloud
+        region = self.target.config
         self.redactor = Redactor(secrets_in(region.config))
         self.retries = RetryPolicy()
         self.recorder = EvidenceRecorder(evidence_path, evidence_prefix, self.redactor,
@@ -120,6 +120,7 @@ class CloudConnection:
         replay.install(self.session.session, self.redactor)   # verify's replay: answers from a bundle
         self.retries.install(self.session)            # outer: bounds the tries
         self.warnings: list[str] = []
+        self._catalog: tuple[object, list[dict]] | None = None
         self.authenticate()
 
     def authenticate(self) -> None:
@@ -139,9 +140,13 @@ class CloudConnection:
 
     @property
     def catalog(self) -> list[dict]:
-        """The token's service catalog in v3 shape (v2 catalogs are normalised by keystoneauth)."""
+        """The token's service catalog in v3 shape (v2 catalogs are normalised by keystoneauth),
+        normalised once per token: keystoneauth deep-copies it each time, and probes read it
+        hundreds of times a run."""
         access = self.session.auth.get_access(self.session)
-        return access.service_catalog.normalize_catalog()
+        if self._catalog is None or self._catalog[0] is not access:
+            self._catalog = (access, access.service_catalog.normalize_catalog())
+        return self._catalog[1]
 
     @property
     def project_id(self) -> str | None:

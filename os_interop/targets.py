@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from keystoneauth1 import exceptions as ks
 from keystoneauth1 import loading
@@ -31,10 +32,18 @@ class Target:
     region: str | None
     label: str
     auth_url: str | None = None
+    # openstacksdk's CloudRegion, loaded once by resolve() and handed to every process of the
+    # run (os-interop run forks after resolving); it holds credentials: never printed
+    config: Any = field(default=None, repr=False, compare=False)
 
     def describe(self) -> dict[str, str | None]:
         return {"name": self.cloud, "region": self.region, "label": self.label,
                 "auth_url": self.auth_url}
+
+    def fresh(self) -> "Target":
+        """The same target with a newly loaded CloudRegion: a second connection (the journal
+        sweep) must not share the first one's keystone session and its evidence hooks."""
+        return replace(self, config=region(self.label))
 
 
 def config_files() -> list[str]:
@@ -126,7 +135,8 @@ def resolve(names: list[str], all_clouds: bool = False, regions: list[str] | Non
             label = name if picked else f"{cloud}@{region_name}" if region_name and several else cloud
             cloud_region = _cloud_region(config, cloud, region_name)
             found.setdefault(label, Target(cloud, cloud_region.region_name or None, label,
-                                           cloud_region.config.get("auth", {}).get("auth_url")))
+                                           cloud_region.config.get("auth", {}).get("auth_url"),
+                                           cloud_region))
     return list(found.values())
 
 
@@ -196,4 +206,4 @@ def target(label: str, cloud_region=None) -> Target:
     """The Target of a label, from its CloudRegion (looked up when not given)."""
     cloud_region = cloud_region or region(label)
     return Target(cloud=cloud_region.name, region=cloud_region.region_name or None, label=label,
-                  auth_url=cloud_region.config.get("auth", {}).get("auth_url"))
+                  auth_url=cloud_region.config.get("auth", {}).get("auth_url"), config=cloud_region)

@@ -109,8 +109,9 @@ def test_networks_profile_key_may_name_the_flag():
         for obs in cap["observations"]:
             if obs.get("profile_key") == "networks":
                 obs["profile_key"] = "networks[]." + obs["key"].rsplit(".", 1)[-1]
-                obs["key"] = "renamed." + obs["key"].replace(".", "_")  # flag not in the key now
-                doc["observations"][obs["key"]] = obs["value"]
+                renamed = "renamed." + obs["key"].replace(".", "_")  # flag not in the key now
+                doc["observations"][renamed] = doc["observations"].pop(obs["key"])
+                obs["key"] = renamed
     assert profile.build(doc)["profile"]["networks"] == MULTINET_PROFILE["profile"]["networks"]
 
 
@@ -267,14 +268,17 @@ def test_results_name_the_observations_that_decided_each_profile_key():
     from os_interop.profile_sources import sources
     caps = [
         {"outcome": "pass", "observations": [
-            {"key": "image.format", "value": "raw", "profile_key": "image_format"},
-            {"key": "image.public_formats", "value": {"raw": 2}}]},
+            {"key": "image.format", "profile_key": "image_format"},
+            {"key": "image.public_formats"}]},
         {"outcome": "error", "observations": [
-            {"key": "floating_ip.source", "value": "None", "profile_key": "floating_ip_source"}]},
+            {"key": "floating_ip.source", "profile_key": "floating_ip_source"}]},
         {"outcome": "diverge", "observations": [
-            {"key": "network.default_interface", "value": "private", "profile_key": "networks"},
-            {"key": "floating_ip.nat_source", "value": None, "profile_key": "networks[].nat_source"},
-            {"key": "floating_ip.routes_externally", "value": [], "profile_key": "networks"},
-            {"key": "image.endpoint_override", "value": None, "profile_key": "image_endpoint_override"}]},
+            {"key": "network.default_interface", "profile_key": "networks"},
+            {"key": "floating_ip.nat_source", "profile_key": "networks[].nat_source"},
+            {"key": "floating_ip.routes_externally", "profile_key": "networks"},
+            {"key": "image.endpoint_override", "profile_key": "image_endpoint_override"}]},
     ]
-    assert sources(caps) == {"image_format": ["image.format"], "networks": ["network.default_interface"]}
+    values = {"image.format": "raw", "image.public_formats": {"raw": 2}, "floating_ip.source": "None",
+              "network.default_interface": "private", "floating_ip.nat_source": None,
+              "floating_ip.routes_externally": [], "image.endpoint_override": None}
+    assert sources(caps, values) == {"image_format": ["image.format"], "networks": ["network.default_interface"]}

@@ -184,25 +184,25 @@ def test_a_v2_fault_never_falls_back_to_v1(cloud):
 def _caps(discovered, uploaded, upload_outcome="diverge"):
     return [
         {"outcome": "pass", "cost": "read-only", "observations": [
-            {"key": "image.api_version", "value": discovered, "profile_key": "image_api_version"}]},
+            {"key": "image.api_version", "profile_key": "image_api_version"}]},
         {"outcome": upload_outcome, "cost": "creates-image", "observations": [
-            {"key": "image.upload_api_version", "value": uploaded, "profile_key": "image_api_version"}]},
-    ]
+            {"key": "image.upload_api_version", "profile_key": "image_api_version"}]},
+    ], {"image.api_version": discovered, "image.upload_api_version": uploaded}
 
 
 def test_the_upload_decides_image_api_version_where_it_differs_from_discovery():
-    assert profile_sources.deciding(_caps("2", "1")) == [
+    assert profile_sources.deciding(*_caps("2", "1")) == [
         ("image.upload_api_version", "image_api_version", "1")]
-    assert profile_sources.sources(_caps("2", "1")) == {"image_api_version": ["image.upload_api_version"]}
+    assert profile_sources.sources(*_caps("2", "1")) == {"image_api_version": ["image.upload_api_version"]}
 
 
 def test_agreeing_observations_both_decide_and_no_upload_leaves_discovery():
-    assert profile_sources.sources(_caps("2", "2")) == {
+    assert profile_sources.sources(*_caps("2", "2")) == {
         "image_api_version": ["image.api_version", "image.upload_api_version"]}
-    assert profile_sources.sources(_caps("2", None)) == {"image_api_version": ["image.api_version"]}
+    assert profile_sources.sources(*_caps("2", None)) == {"image_api_version": ["image.api_version"]}
     # an errored upload could have decided the key otherwise (v2 listed, uploads only by v1):
     # the key is withheld whole, never left to discovery alone
-    assert profile_sources.sources(_caps("2", "1", "error")) == {}
+    assert profile_sources.sources(*_caps("2", "1", "error")) == {}
 
 
 def test_a_refused_v2_create_falls_back_to_v1_without_claiming_put_worked(cloud):
