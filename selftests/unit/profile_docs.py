@@ -46,7 +46,7 @@ def results_doc(name: str = "cloud", region: str | None = "RegionOne",
             if not ran:
                 continue
             value = copy.deepcopy(values.get(key, value))
-            entry["observations"].append({"key": key, "value": value, "test": f"tests/{cap_id}",
+            entry["observations"].append({"key": key, "test": f"tests/{cap_id}",
                                           "evidence": ["e1"], "profile_key": profile_key})
             observations[key] = value
         caps.append(entry)
