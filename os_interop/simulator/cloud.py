@@ -34,9 +34,9 @@ class Cloud:
         self.in_flight = 0  # requests arrived and not yet handled (a delayed create counts)
         self.server_errors: list[str] = []  # "METHOD path -> status" of every 5xx answered
         services: list[Service] = [IdentityService(self), ImageService(self), ComputeService(self)]
-        if personality["network"]["service"] != "absent":
+        if personality.network.service != "absent":
             services.append(NetworkService(self))
-        if personality["object_store"]:
+        if personality.object_store:
             services.append(ObjectStoreService(self))
         self.services = {s.prefix: s for s in services}
         self._service_ids = {s.prefix: uuid.uuid4().hex for s in services}
@@ -58,13 +58,13 @@ class Cloud:
         """The catalog URL of a service, versioned or not as the personality says."""
         p = self.personality
         base = self.base_url + prefix
-        if prefix == "/identity" and p["identity"]["catalog_versioned"]:
-            return base + ("/v3" if any(v.startswith("v3") for v in p["identity"]["versions"]) else "/v2.0")
-        if prefix == "/image" and p["image"]["catalog_versioned"]:
-            return base + ("/v2" if p["image"]["v2_max_minor"] is not None else "/v1")
+        if prefix == "/identity" and p.identity.catalog_versioned:
+            return base + ("/v3" if p.identity.offers_v3 else "/v2.0")
+        if prefix == "/image" and p.image.catalog_versioned:
+            return base + ("/v2" if p.image.v2_max_minor is not None else "/v1")
         if prefix == "/compute":
             return self.services[prefix].catalog_url  # type: ignore[attr-defined, no-any-return]
-        if prefix == "/network" and p["network"]["catalog_versioned"]:
+        if prefix == "/network" and p.network.catalog_versioned:
             return base + "/v2.0"
         if prefix == "/object-store":
             return f"{base}/v1/AUTH_{self.state.project_id}"
@@ -83,10 +83,10 @@ class Cloud:
         s, p = self.state, self.personality
         auth = {"auth_url": self.service_url("/identity"), "username": s.username, "password": s.password,
                 "project_name": s.project_name}
-        if any(v.startswith("v3") for v in p["identity"]["versions"]):
+        if p.identity.offers_v3:
             # domain parameters make keystoneauth refuse v2.0, so only v3 clouds get them
             auth.update(user_domain_name=s.domain["name"], project_domain_name=s.domain["name"])
-        entry: dict[str, Any] = {"auth": auth, "region_name": p["region"]}
+        entry: dict[str, Any] = {"auth": auth, "region_name": p.region}
         if self.api_timeout is not None:
             entry["api_timeout"] = self.api_timeout
         return entry

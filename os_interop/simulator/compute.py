@@ -20,7 +20,7 @@ from .image import visible_image
 from .listing import MarkerNotFound, paginate, public
 from .netops import (NetError, associate_floating_ip, auto_allocate, auto_allocation_problem, candidate_networks,
                      create_port, delete_port, ensure_default_group, server_addresses)
-from .state import new_id, now
+from .stamps import new_id, now
 
 _FAULTS = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound", 405: "badMethod",
            409: "conflictingRequest", 413: "overLimit", 415: "badMediaType", 429: "overLimit",
@@ -73,15 +73,15 @@ class ComputeService(ProxyAPIs, Service):
     # -- versions, microversions, URL shapes -------------------------------------------------------
     @property
     def _legacy(self) -> bool:
-        return self.personality["compute"]["max_microversion"] is None
+        return self.personality.compute.max_microversion is None
 
     def _version_entry(self, vid: str) -> dict[str, Any]:
-        comp = self.personality["compute"]
+        comp = self.personality.compute
         path = "v2" if vid == "v2.0" else "v2.1"
         micro = vid == "v2.1"
         return {"id": vid, "status": "CURRENT" if micro or self._legacy else "SUPPORTED",
-                "version": comp["max_microversion"] if micro else "",
-                "min_version": comp["min_microversion"] if micro else "",
+                "version": comp.max_microversion if micro else "",
+                "min_version": comp.min_microversion if micro else "",
                 "updated": "2013-07-23T11:33:21Z" if micro else "2011-01-21T11:33:21Z",
                 "links": [{"rel": "self", "href": f"{self.url}/{path}/"},
                           {"rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"}],
@@ -93,12 +93,12 @@ class ComputeService(ProxyAPIs, Service):
 
     @property
     def catalog_url(self) -> str:
-        path = self.personality["compute"]["catalog_path"].format(project_id=self.state.project_id)
+        path = self.personality.compute.catalog_path.format(project_id=self.state.project_id)
         return self.url + path
 
     def _negotiate(self, req: Request) -> MV:
-        comp = self.personality["compute"]
-        low, high = _mv(comp["min_microversion"]), _mv(comp["max_microversion"])
+        comp = self.personality.compute
+        low, high = _mv(comp.min_microversion), _mv(comp.max_microversion)
         header = req.headers.get("OpenStack-API-Version") or ""
         wanted = None
         for part in header.split(","):
@@ -116,7 +116,7 @@ class ComputeService(ProxyAPIs, Service):
         version = _mv(wanted)
         if not low <= version <= high:
             raise self.error(406, f"Version {wanted} is not supported by the API. Minimum is "
-                                  f"{comp['min_microversion']} and maximum is {comp['max_microversion']}.")
+                                  f"{comp.min_microversion} and maximum is {comp.max_microversion}.")
         return version
 
     def handle(self, req: Request, subpath: str) -> Response:
@@ -203,7 +203,7 @@ class ComputeService(ProxyAPIs, Service):
     def list_extensions(self, req: Request) -> Response:
         """The loaded API extensions nova lists (a few; os-config-drive unless not loaded)."""
         aliases = ["OS-DCF", "OS-EXT-AZ", "OS-EXT-IPS", "OS-EXT-STS", "os-keypairs"]
-        if self.personality["compute"]["config_drive"] != "absent":
+        if self.personality.compute.config_drive != "absent":
             aliases.append("os-config-drive")
         return json_response(200, {"extensions": [
             {"alias": a, "name": a, "namespace": f"http://docs.openstack.org/compute/ext/{a.lower()}/api/v1.1",
@@ -212,7 +212,7 @@ class ComputeService(ProxyAPIs, Service):
     def _config_drive(self, req: Request, body: dict[str, Any], image: dict[str, Any]) -> str:
         """What nova stores: "True" when asked for, forced by the operator, or required by the
         image (img_config_drive mandatory); "" otherwise (nova/virt/configdrive.py required_by)."""
-        mode = self.personality["compute"]["config_drive"]
+        mode = self.personality.compute.config_drive
         if mode == "absent" and "config_drive" in body and not self._legacy:
             raise self._bad("server", body, "Additional properties are not allowed ('config_drive' was unexpected)")
         asked = bool(body.get("config_drive")) and mode != "absent"
@@ -238,7 +238,7 @@ class ComputeService(ProxyAPIs, Service):
             server["_reads"] += 1
 
     def _server_view(self, req: Request, server: dict[str, Any]) -> dict[str, Any]:
-        tags = self.personality["compute"]["address_tags"]
+        tags = self.personality.compute.address_tags
         addresses = server_addresses(self.state, server["id"], tags)
         view = public(server)
         view["addresses"] = addresses
@@ -262,7 +262,7 @@ class ComputeService(ProxyAPIs, Service):
             view.pop("locked")
         if not self._at_least(req, "2.19"):
             view.pop("description")
-        if self.personality["compute"]["config_drive"] == "absent":
+        if self.personality.compute.config_drive == "absent":
             view.pop("config_drive")
         return view
 
@@ -441,8 +441,8 @@ class ComputeService(ProxyAPIs, Service):
         if candidates:
             return [(candidates[0], None)]
         if requested == "auto":
-            problem = auto_allocation_problem(s, self.personality["network"]["auto_allocation"]) \
-                if "auto-allocated-topology" in self.personality["network"]["extensions"] else "no extension"
+            problem = auto_allocation_problem(s, self.personality.network.auto_allocation) \
+                if "auto-allocated-topology" in self.personality.network.extensions else "no extension"
             if problem:
                 raise self.error(400, f"Unable to automatically allocate a network for project {project}")
             return [(auto_allocate(s, project), None)]
@@ -532,13 +532,13 @@ class ComputeService(ProxyAPIs, Service):
                 raise self.error(400, f"Security group {name} is already associated with the instance {server['id']}")
             server["_groups"].append(group["name"])
             for p in ports:
-                p["security_groups"] = list(dict.fromkeys(p["security_groups"] + [group["id"]]))
+                p.security_groups = list(dict.fromkeys(p.security_groups + [group["id"]]))
         else:
             if group["name"] not in server["_groups"]:
                 raise self.error(400, f"Security group {name} not associated with the instance {server['id']}")
             server["_groups"].remove(group["name"])
             for p in ports:
-                p["security_groups"] = [g for g in p["security_groups"] if g != group["id"]]
+                p.security_groups = [g for g in p.security_groups if g != group["id"]]
 
     def server_metadata(self, req: Request, server_id: str) -> Response:
         with self.state.lock:
@@ -606,7 +606,7 @@ class ComputeService(ProxyAPIs, Service):
     def server_ips(self, req: Request, server_id: str) -> Response:
         server = self._get_server(req, server_id)
         return json_response(200, {"addresses": server_addresses(self.state, server["id"],
-                                                                 self.personality["compute"]["address_tags"])})
+                                                                 self.personality.compute.address_tags)})
 
     def server_interfaces(self, req: Request, server_id: str) -> Response:
         if not self._neutron:

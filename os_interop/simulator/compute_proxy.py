@@ -41,19 +41,16 @@ class ProxyAPIs:
     # -- which networking nova has ------------------------------------------------------------------
     @property
     def _neutron(self) -> bool:
-        return self.personality["network"]["service"] == "present"
-
-    def _nova_net(self) -> dict[str, Any]:
-        return self.personality["compute"].get("nova_networking", {})
+        return self.personality.network.service == "present"
 
     def _feature(self, kind: str) -> bool:
-        net = self.personality["network"]
+        net, nova = self.personality.network, self.personality.compute.nova_networking
         if kind == "fip":  # nova proxies neutron (pools: the external networks, maybe none)
-            return self._neutron or bool(self._nova_net().get("floating_ip_pools"))
+            return self._neutron or bool(nova and nova.floating_ip_pools)
         if kind == "sg":
             if self._neutron:
-                return "security-group" in net["extensions"]
-            return bool(self._nova_net().get("security_groups"))
+                return "security-group" in net.extensions
+            return bool(nova and nova.security_groups)
         return True
 
     def proxy(self, handler: Callable[..., Response], feature: str = "") -> Callable[..., Response]:
@@ -169,7 +166,7 @@ class ProxyAPIs:
             if any(g["name"] == name and g["project_id"] == project for g in self.state.security_groups.values()):
                 raise self.error(400, f"Security group {name} already exists")
             group = create_group(self.state, project, name, body.get("description", ""),
-                                 rules=self.personality["security_groups"]["new_group"])
+                                 rules=self.personality.security_groups.new_group)
             return json_response(200, {"security_group": self._group_view(group)})
 
     def security_group(self, req: Request, group_id: str) -> Response:

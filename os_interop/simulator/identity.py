@@ -39,7 +39,7 @@ class IdentityService(Service):
     # -- discovery -------------------------------------------------------------------------------
     def _offered(self, major: str) -> str | None:
         wanted = major.split(".")[0]
-        return next((v for v in self.personality["identity"]["versions"] if v.split(".")[0] == wanted), None)
+        return next((v for v in self.personality.identity.versions if v.split(".")[0] == wanted), None)
 
     def _entry(self, vid: str) -> dict[str, Any]:
         major = "v2.0" if vid == "v2.0" else "v3"
@@ -50,7 +50,7 @@ class IdentityService(Service):
                 "media-types": [{"base": "application/json", "type": _MEDIA[major]}]}
 
     def versions(self, req: Request) -> Response:
-        values = [self._entry(v) for v in sorted(self.personality["identity"]["versions"], reverse=True)]
+        values = [self._entry(v) for v in sorted(self.personality.identity.versions, reverse=True)]
         return json_response(300, {"versions": {"values": values}})
 
     def _version(self, major: str) -> Response:
@@ -124,11 +124,11 @@ class IdentityService(Service):
         return body
 
     def _catalog_v3(self) -> list[dict[str, Any]]:
-        region = self.personality["region"]
+        region = self.personality.region
         return [{"type": svc["type"], "name": svc["name"], "id": svc["id"],
                  "endpoints": [{"id": f"{svc['id'][:28]}{i:04x}", "interface": iface, "region": region,
                                 "region_id": region, "url": svc["url"]}
-                               for i, iface in enumerate(self.personality["catalog"]["interfaces"])]}
+                               for i, iface in enumerate(self.personality.catalog.interfaces)]}
                 for svc in self.cloud.catalog()]
 
     def _subject(self, req: Request) -> dict[str, Any]:
@@ -203,8 +203,8 @@ class IdentityService(Service):
         return json_response(200, {"access": access})
 
     def _catalog_v2(self) -> list[dict[str, Any]]:
-        region = self.personality["region"]
-        interfaces = self.personality["catalog"]["interfaces"]
+        region = self.personality.region
+        interfaces = self.personality.catalog.interfaces
         return [{"type": svc["type"], "name": svc["name"], "endpoints_links": [],
                  "endpoints": [{"id": svc["id"], "region": region,
                                 **{f"{iface}URL": svc["url"] for iface in interfaces}}]}

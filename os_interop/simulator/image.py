@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from .http import HTTPError, Request, Response, Service, empty, json_response
 from .listing import MarkerNotFound, attribute_filter, paginate, public
-from .state import new_id, now
+from .stamps import new_id, now
 
 _BASE = ("id", "name", "status", "visibility", "protected", "os_hidden", "checksum", "os_hash_algo",
          "os_hash_value", "owner", "size", "virtual_size", "min_ram", "min_disk", "disk_format",
@@ -87,10 +87,10 @@ class ImageService(Service):
     name = "glance"
 
     def routes(self) -> None:
-        r, img = self.router, self.personality["image"]
+        r, img = self.router, self.personality.image
         r.add("GET", "/", self.versions_choice, auth=False)
         r.add("GET", "/versions", self.versions_list, auth=False)
-        if img["v2_max_minor"] is not None:
+        if img.v2_max_minor is not None:
             for schema in ("image", "images", "task", "tasks"):
                 r.add("GET", f"/v2/schemas/{schema}", lambda req, s=schema: json_response(200, self._schema(s)))
             r.add("GET", "/v2/images", self.list_images)
@@ -108,7 +108,7 @@ class ImageService(Service):
             r.add("GET", "/v2/tasks", self.list_tasks)
             r.add("POST", "/v2/tasks", self.create_task)
             r.add("GET", "/v2/tasks/{task_id}", self.show_task)
-        if img["v1"]:
+        if img.v1:
             r.add("GET", "/v1/images", self.v1_list)
             r.add("GET", "/v1/images/detail", self.v1_list_detail)
             r.add("POST", "/v1/images", self.v1_create)
@@ -128,15 +128,15 @@ class ImageService(Service):
 
     # -- discovery -------------------------------------------------------------------------------
     def _versions_doc(self) -> dict[str, Any]:
-        img = self.personality["image"]
-        base = img["discovery_base"] or self.url
+        img = self.personality.image
+        base = img.discovery_base or self.url
         out = []
-        if img["v2_max_minor"] is not None:
-            for minor in range(img["v2_max_minor"], -1, -1):
-                out.append({"id": f"v2.{minor}", "status": "CURRENT" if minor == img["v2_max_minor"] else "SUPPORTED",
+        if img.v2_max_minor is not None:
+            for minor in range(img.v2_max_minor, -1, -1):
+                out.append({"id": f"v2.{minor}", "status": "CURRENT" if minor == img.v2_max_minor else "SUPPORTED",
                             "links": [{"rel": "self", "href": f"{base}/v2/"}]})
-        if img["v1"]:
-            v1_only = img["v2_max_minor"] is None
+        if img.v1:
+            v1_only = img.v2_max_minor is None
             for vid in ("v1.1", "v1.0"):
                 out.append({"id": vid, "status": "CURRENT" if v1_only and vid == "v1.1" else "SUPPORTED",
                             "links": [{"rel": "self", "href": f"{base}/v1/"}]})
@@ -149,8 +149,8 @@ class ImageService(Service):
         return json_response(200, self._versions_doc())
 
     def _schema(self, which: str) -> dict[str, Any]:
-        img = self.personality["image"]
-        return _schemas(img["disk_formats"], img["container_formats"])[which]
+        img = self.personality.image
+        return _schemas(img.disk_formats, img.container_formats)[which]
 
     # -- helpers ---------------------------------------------------------------------------------
     def _not_a_string(self, value: Any) -> HTTPError:
@@ -172,7 +172,7 @@ class ImageService(Service):
         view = public(image)
         view.update({"self": f"/v2/images/{image['id']}", "file": f"/v2/images/{image['id']}/file",
                      "schema": "/v2/schemas/image"})
-        stores = self.personality["image"]["stores"]
+        stores = self.personality.image.stores
         if stores and image["status"] == "active":
             view["stores"] = stores[0]
         return view
@@ -183,8 +183,8 @@ class ImageService(Service):
                       "status": "active", "updated_at": now()})
 
     def _new_image(self, req: Request, body: dict[str, Any]) -> dict[str, Any]:
-        img = self.personality["image"]
-        for field, allowed in (("disk_format", img["disk_formats"]), ("container_format", img["container_formats"])):
+        img = self.personality.image
+        for field, allowed in (("disk_format", img.disk_formats), ("container_format", img.container_formats)):
             value = body.get(field)
             if value is not None and value not in allowed:
                 raise self.error(400, f"Provided object does not match schema 'image': {value!r} is not one of "
@@ -250,12 +250,12 @@ class ImageService(Service):
             raise self.error(400, "Body expected in request.") from None
         with self.state.lock:
             image = self._new_image(req, body)
-        img = self.personality["image"]
+        img = self.personality.image
         headers = {"Location": f"{self.url}/v2/images/{image['id']}"}
-        if img["import_methods"] is not None:
-            headers["OpenStack-image-import-methods"] = ",".join(img["import_methods"])
-            if img["stores"]:
-                headers["OpenStack-image-store-ids"] = ",".join(img["stores"])
+        if img.import_methods is not None:
+            headers["OpenStack-image-import-methods"] = ",".join(img.import_methods)
+            if img.stores:
+                headers["OpenStack-image-store-ids"] = ",".join(img.stores)
         return json_response(201, self._view(image), headers)
 
     def show_image(self, req: Request, image_id: str) -> Response:
@@ -287,8 +287,8 @@ class ImageService(Service):
             raise self.error(403, f"Attribute '{path}' is read-only.")
         if path == "visibility" and op.get("value") == "public":
             raise self.error(403, "You are not authorized to complete publicize_image action.")
-        img = self.personality["image"]
-        allowed = {"disk_format": img["disk_formats"], "container_format": img["container_formats"]}.get(path)
+        img = self.personality.image
+        allowed = {"disk_format": img.disk_formats, "container_format": img.container_formats}.get(path)
         if kind == "remove":
             if path in _BASE:
                 raise self.error(403, f"Attribute '{path}' is reserved.")
@@ -316,7 +316,7 @@ class ImageService(Service):
     def upload_file(self, req: Request, image_id: str) -> Response:
         with self.state.lock:
             image = self._owned(req, image_id, "upload data to")
-            if self.personality["image"]["put_upload"] in ("forbidden", "v1-only"):
+            if self.personality.image.put_upload in ("forbidden", "v1-only"):
                 raise self.error(403, "You are not authorized to complete upload_image action.")
             if image["status"] != "queued":
                 raise self.error(409, f"Image status transition from {image['status']} to saving is not allowed")
@@ -346,7 +346,7 @@ class ImageService(Service):
 
     # -- interoperable import ----------------------------------------------------------------------
     def _import_enabled(self) -> list[str]:
-        methods = self.personality["image"]["import_methods"]
+        methods = self.personality.image.import_methods
         if methods is None:
             raise self.error(404, "The resource could not be found.")
         return methods
@@ -357,7 +357,7 @@ class ImageService(Service):
                                                       "value": list(methods)}})
 
     def info_stores(self, req: Request) -> Response:
-        stores = self.personality["image"]["stores"]
+        stores = self.personality.image.stores
         if not stores:
             raise self.error(404, "Multi backend is not supported at this site.")
         return json_response(200, {"stores": [{"id": s, **({"default": True} if i == 0 else {})}
@@ -402,7 +402,7 @@ class ImageService(Service):
 
     # -- tasks -----------------------------------------------------------------------------------
     def _tasks_allowed(self) -> None:
-        access = self.personality["image"]["tasks_api"]
+        access = self.personality.image.tasks_api
         if access == "absent":
             raise self.error(404, "The resource could not be found.")
         if access == "admin-only":
@@ -458,12 +458,12 @@ class ImageService(Service):
         if obj is None:
             task.update(status="failure", message=f"Unable to locate object {container}/{name} in the object store.")
             return
-        defaults = self.personality["image"]["task_defaults"]
+        defaults = self.personality.image.task_defaults
         props = dict(task["input"].get("image_properties") or {})
-        first_format = self.personality["image"]["disk_formats"][0]
+        first_format = self.personality.image.disk_formats[0]
         image = self._new_image(req, {"name": props.pop("name", name),
-                                      "disk_format": defaults.get("disk_format", first_format),
-                                      "container_format": defaults.get("container_format", "bare")})
+                                      "disk_format": defaults.disk_format or first_format,
+                                      "container_format": defaults.container_format or "bare"})
         image.update({k: str(v) for k, v in props.items()})
         self._set_data(image, obj["_data"])
         task.update(status="success", result={"image_id": image["id"]})
@@ -516,8 +516,8 @@ class ImageService(Service):
 
     def _v1_apply(self, req: Request, image: dict[str, Any] | None, meta: dict[str, Any],
                   data: bytes | None) -> dict[str, Any]:
-        img = self.personality["image"]
-        for field, allowed in (("disk_format", img["disk_formats"]), ("container_format", img["container_formats"])):
+        img = self.personality.image
+        for field, allowed in (("disk_format", img.disk_formats), ("container_format", img.container_formats)):
             if meta.get(field) is not None and meta[field] not in allowed:
                 raise self.error(400, f"Invalid {field.replace('_', ' ')} '{meta[field]}' for image.")
         if str(meta.get("is_public", "")).lower() == "true":
@@ -544,7 +544,7 @@ class ImageService(Service):
                     raise self.error(400, f"{what} format is not specified.")
             if image["status"] != "queued":
                 raise self.error(409, "Cannot upload to an unqueued image")
-            if img["put_upload"] == "forbidden":
+            if img.put_upload == "forbidden":
                 raise self.error(403, "You are not authorized to complete upload_image action.")
             self._set_data(image, data)
         image["updated_at"] = now()

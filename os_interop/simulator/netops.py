@@ -10,7 +10,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from .state import CloudState, new_id, new_mac, now
+from .stamps import new_id, new_mac, now
+from .state import CloudState
 
 
 class NetError(Exception):
@@ -312,7 +313,7 @@ def ensure_default_group(state: CloudState, project_id: str) -> dict[str, Any]:
     for group in state.security_groups.values():
         if group["project_id"] == project_id and group["name"] == "default":
             return group
-    rules = state.personality_rules["default_group"]
+    rules = state.security_group_rules_spec.default_group
     return create_group(state, project_id, "default", "Default security group", default=True, rules=rules)
 
 
@@ -324,7 +325,7 @@ def delete_group(state: CloudState, group: dict[str, Any]) -> None:
     if group["name"] == "default" and group.get("_system"):
         raise NetError(409, "SecurityGroupCannotRemoveDefault",
                        "Insufficient rights for removing default security group.")
-    if any(group["id"] in p["security_groups"] for p in state.ports.values()):
+    if any(group["id"] in p.security_groups for p in state.ports.values()):
         raise NetError(409, "SecurityGroupInUse", f"Security Group {group['id']} in use.")
     for rule in group_rules(state, group["id"]):
         del state.security_group_rules[rule["id"]]

@@ -17,7 +17,7 @@ from .netops import (NetError, add_rule, associate_floating_ip, attach_router_in
                      auto_allocation_problem, create_floating_ip, create_group, create_port, delete_group,
                      delete_port, ensure_default_group, group_rules, release_auto_allocated, release_floating_ip,
                      set_router_gateway, template_rules, visible_networks)
-from .state import new_id, now
+from .stamps import new_id, now
 
 _RESERVED = ("fields", "limit", "marker", "sort_key", "sort_dir", "page_reverse",
              "tags", "tags-any", "not-tags", "not-tags-any")
@@ -89,8 +89,8 @@ class NetworkService(Service):
         r.add("GET|POST", "/v2.0/default-security-group-rules", self.default_rules)
         r.add("GET|DELETE", "/v2.0/default-security-group-rules/{rid}", self.default_rule)
         r.add("GET|DELETE", "/v2.0/auto-allocated-topology/{project_id}", self.auto_allocated_topology)
-        self._template = template_rules(self.personality["security_groups"]["default_group"],
-                                        self.personality["security_groups"]["new_group"])
+        self._template = template_rules(self.personality.security_groups.default_group,
+                                        self.personality.security_groups.new_group)
 
     def error(self, status: int, message: str, kind: str | None = None) -> HTTPError:
         kind = kind or {400: "BadRequest", 403: "PolicyNotAuthorized", 404: "HTTPNotFound",
@@ -98,7 +98,7 @@ class NetworkService(Service):
         return HTTPError(json_response(status, {"NeutronError": {"type": kind, "message": message, "detail": ""}}))
 
     def handle(self, req: Request, subpath: str) -> Response:
-        if self.personality["network"]["service"] == "broken":
+        if self.personality.network.service == "broken":
             return self.not_found()
         try:
             return super().handle(req, subpath[:-5] if subpath.endswith(".json") else subpath)
@@ -109,7 +109,7 @@ class NetworkService(Service):
         return text_response(404, "404 Not Found\n\nThe resource could not be found.\n\n   ")
 
     def _has(self, extension: str | None) -> bool:
-        return extension is None or extension in self.personality["network"]["extensions"]
+        return extension is None or extension in self.personality.network.extensions
 
     def _require(self, extension: str | None) -> None:
         if not self._has(extension):
@@ -131,11 +131,11 @@ class NetworkService(Service):
         return {"alias": alias, "name": name, "description": name, "updated": "2013-01-20T00:00:00-00:00", "links": []}
 
     def extensions(self, req: Request) -> Response:
-        aliases = self.personality["network"]["extensions"]
+        aliases = self.personality.network.extensions
         return json_response(200, {"extensions": [self._extension_view(a) for a in aliases]})
 
     def extension(self, req: Request, alias: str) -> Response:
-        if alias not in self.personality["network"]["extensions"]:
+        if alias not in self.personality.network.extensions:
             raise self.error(404, f"Extension with alias {alias} does not exist", "HTTPNotFound")
         return json_response(200, {"extension": self._extension_view(alias)})
 
@@ -382,7 +382,7 @@ class NetworkService(Service):
         if body.get("name") == "default":
             raise NetError(409, "SecurityGroupDefaultAlreadyExists", "Default security group already exists.")
         return create_group(self.state, project, body.get("name", ""), body.get("description", ""),
-                            rules=self.personality["security_groups"]["new_group"])
+                            rules=self.personality.security_groups.new_group)
 
     def _create_rule(self, req: Request, body: dict[str, Any]) -> dict[str, Any]:
         group = self._find(req, RESOURCES["security-groups"], str(body.get("security_group_id")), owned=True)
@@ -459,7 +459,7 @@ class NetworkService(Service):
             if req.method == "DELETE":
                 release_auto_allocated(s, project)
                 return empty(204)
-            problem = auto_allocation_problem(s, self.personality["network"]["auto_allocation"])
+            problem = auto_allocation_problem(s, self.personality.network.auto_allocation)
             if problem:
                 raise NetError(409, "AutoAllocationFailure", f"Deployment error: {problem}.")
             if "dry-run" in [f for v in req.query.get("fields", []) for f in v.split(",")]:

@@ -12,7 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 from .http import HTTPError, Request, Response, Route, Service, json_response, text_response
-from .state import now
+from .stamps import now
 
 _MESSAGES = {
     401: "This server could not verify that you are authorized to access the document you requested.",
