@@ -9,9 +9,10 @@ from typing import Any
 
 from .compute import ComputeService
 from .faults import NO_FAULTS, FaultSpec, Injector, Rule, service_type
-from .http import CloudHTTPServer, HTTPError, Request, Response, Service, internal_error, text_response, unauthorized
+from .http import CloudHTTPServer, HTTPError, Request, Response, internal_error, text_response, unauthorized
+from .service import Service
 from .identity import IdentityService
-from .image import ImageService
+from .images import ImageService
 from .network import NetworkService
 from .object_store import ObjectStoreService
 from .personality import Personality

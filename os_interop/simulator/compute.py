@@ -15,8 +15,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from .compute_proxy import ProxyAPIs
-from .http import HTTPError, Request, Response, Service, empty, json_response
-from .image import visible_image
+from .http import HTTPError, Request, Response, empty, json_response
+from .service import Service
+from .images.records import visible_image
 from .listing import MarkerNotFound, paginate, public
 from .netops import (NetError, associate_floating_ip, auto_allocate, auto_allocation_problem, candidate_networks,
                      create_port, delete_port, ensure_default_group, server_addresses)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .http import HTTPError, Request, Response, Router, json_response
+from .http import HTTPError, Request, Response, json_response
+from .service import Router
 from .listing import public
 from .netops import NetError, add_rule, candidate_networks, create_floating_ip, create_group, delete_group, \
     ensure_default_group, group_rules, release_floating_ip

@@ -1,7 +1,7 @@
-"""HTTP plumbing shared by every simulated service: requests, responses, routing, serving.
+"""HTTP plumbing shared by every simulated service: requests, responses, the wire.
 
-Services only see :class:`Request` and return :class:`Response` (or raise :class:`HTTPError`);
-nothing outside this module touches sockets, so every service behaves the same on the wire
+Services (service.py) only see :class:`Request` and return :class:`Response` (or raise
+:class:`HTTPError`); nothing outside this module touches sockets, so every service behaves the same on the wire
 (keep-alive, chunked uploads, HEAD without body, request ids, request counting). Each response
 leaves in one write on a TCP_NODELAY socket, so no response waits on Nagle and delayed ACKs;
 injected wire faults (stall, reset, truncate) are carried out here, where the socket is.
@@ -10,14 +10,12 @@ injected wire faults (stall, reset, truncate) are carried out here, where the so
 from __future__ import annotations
 
 import json
-import re
 import socket
 import struct
 import sys
 import threading
 import traceback
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -104,90 +102,6 @@ def unauthorized() -> HTTPError:
     err = keystone_error(401, "The request you have made requires authentication.")
     err.response.header("WWW-Authenticate", "Keystone uri=\"\"")
     return err
-
-
-Handler = Callable[..., Response]
-
-
-@dataclass
-class Route:
-    method: str
-    template: str
-    regex: re.Pattern[str]
-    handler: Handler
-    auth: bool
-
-
-class Router:
-    """Method + path-template routing (``/v2/images/{image_id}/file``); one per service."""
-
-    def __init__(self) -> None:
-        self.routes: list[Route] = []
-
-    def add(self, method: str, template: str, handler: Handler, auth: bool = True) -> None:
-        pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template.rstrip("/"))
-        pattern = re.sub(r"\{(\w+):path\}", r"(?P<\1>.+)", pattern)
-        regex = re.compile("^" + pattern + "/?$")
-        for verb in method.split("|"):
-            self.routes.append(Route(verb, template, regex, handler, auth))
-
-    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
-        """Returns (route, params, path_known); path_known without route means 405."""
-        matches = [(r, m) for r in self.routes if (m := r.regex.match(path))]
-        for wanted in (method, "GET" if method == "HEAD" else None):
-            for route, m in matches:
-                if route.method == wanted:
-                    return route, m.groupdict(), True
-        return None, {}, bool(matches)
-
-
-class Service:
-    """Base class of a simulated OpenStack service mounted at ``prefix`` of a cloud."""
-
-    prefix = ""
-    name = ""
-
-    def __init__(self, cloud: Any):
-        self.cloud = cloud
-        self.state = cloud.state
-        self.personality = cloud.personality
-        self.router = Router()
-        self.routes()
-
-    def routes(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    @property
-    def url(self) -> str:
-        """Unversioned root URL of this service."""
-        return self.cloud.base_url + self.prefix
-
-    def error(self, status: int, message: str, kind: str | None = None) -> HTTPError:
-        """Service-specific error body; overridden per service."""
-        return keystone_error(status, message)
-
-    def before(self, req: Request, route: Route) -> None:
-        """Hook run before a routed handler (authentication, microversions)."""
-        if route.auth:
-            req.auth = self.cloud.authenticate(req.headers.get("X-Auth-Token"))
-
-    def after(self, req: Request, resp: Response) -> Response:
-        return resp
-
-    def not_found(self, req: Request) -> Response:
-        raise self.error(404, "The resource could not be found.")
-
-    def handle(self, req: Request, subpath: str) -> Response:
-        route, params, known = self.router.match(req.method, subpath or "/")
-        if route is None:
-            if known:
-                raise self.error(405, f"The method {req.method} is not allowed for this resource.")
-            return self.not_found(req)
-        self.before(req, route)
-        try:
-            return self.after(req, route.handler(req, **{k: unquote(v) for k, v in params.items()}))
-        except json.JSONDecodeError:
-            raise self.error(400, "Malformed request body: not valid JSON.") from None
 
 
 def _phrase(status: int) -> str:
@@ -304,7 +218,7 @@ class CloudHTTPServer(ThreadingHTTPServer):
         self.thread.join(timeout=5)
 
 
-def internal_error(service: Service | None, exc: BaseException) -> Response:
+def internal_error(service: Any, exc: BaseException) -> Response:
     """A 500 in the service's own error shape; the traceback goes to stderr for debugging."""
     traceback.print_exception(exc, file=sys.stderr)
     if service is None:

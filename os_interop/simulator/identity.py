@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .http import HTTPError, Request, Response, Service, json_response, keystone_error
+from .http import HTTPError, Request, Response, json_response, keystone_error
+from .service import Service
 
 _MEDIA = {"v3": "application/vnd.openstack.identity-v3+json", "v2.0": "application/vnd.openstack.identity-v2.0+json"}
 _UPDATED = {"v3": "2020-04-07T00:00:00Z", "v2.0": "2014-04-17T00:00:00Z"}

@@ -11,7 +11,8 @@ import ipaddress
 from typing import Any, Callable
 from urllib.parse import urlencode
 
-from .http import HTTPError, Request, Response, Service, empty, json_response, text_response
+from .http import HTTPError, Request, Response, empty, json_response, text_response
+from .service import Service
 from .listing import MarkerNotFound, attribute_filter, paginate, public, select_fields, tag_filter
 from .netops import (NetError, add_rule, associate_floating_ip, attach_router_interface, auto_allocate,
                      auto_allocation_problem, create_floating_ip, create_group, create_port, delete_group,

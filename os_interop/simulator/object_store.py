@@ -11,7 +11,8 @@ from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any
 
-from .http import HTTPError, Request, Response, Route, Service, json_response, text_response
+from .http import HTTPError, Request, Response, json_response, text_response
+from .service import Route, Service
 from .stamps import now
 
 _MESSAGES = {
