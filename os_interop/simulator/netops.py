@@ -325,7 +325,7 @@ def delete_group(state: CloudState, group: dict[str, Any]) -> None:
     if group["name"] == "default" and group.get("_system"):
         raise NetError(409, "SecurityGroupCannotRemoveDefault",
                        "Insufficient rights for removing default security group.")
-    if any(group["id"] in p.security_groups for p in state.ports.values()):
+    if any(group["id"] in p["security_groups"] for p in state.ports.values()):
         raise NetError(409, "SecurityGroupInUse", f"Security Group {group['id']} in use.")
     for rule in group_rules(state, group["id"]):
         del state.security_group_rules[rule["id"]]

@@ -46,7 +46,7 @@ def test_served_surface_matches_declarations(fleet, personalities, client, name)
     seen["compute.max_microversion"] = max((v["version"] or v["id"][1:] for v in root),
                                            key=lambda t: tuple(map(int, t.split("."))))
 
-    if personalities[name]["network"]["service"] == "present":
+    if personalities[name].network.service == "present":
         networks = c.network("GET", "/networks").json()["networks"]
         seen["network.candidates"] = sorted(n["name"] for n in networks
                                             if n["shared"] or n["project_id"] == c.project_id)
