@@ -13,7 +13,7 @@ from .http import CloudHTTPServer, HTTPError, Request, Response, internal_error,
 from .service import Service
 from .identity import IdentityService
 from .images import ImageService
-from .network import NetworkService
+from .networks import NetworkService
 from .object_store import ObjectStoreService
 from .personality import Personality
 from .state import CloudState
