@@ -10,6 +10,7 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from .networks.topology import add_network, add_router
 from .personality import Personality
 from .stamps import new_id, now
 
@@ -35,19 +36,19 @@ def seed(state: CloudState, p: Personality) -> None:
     if net.service == "present":
         for n in net.networks:
             owner = state.project_id if n.owner == "project" else state.provider_project_id
-            network = state.add_network(n.name, owner, n.shared, n.router_external, n.is_default,
+            network = add_network(state, n.name, owner, n.shared, n.router_external, n.is_default,
                                         n.port_security_enabled, [(s.cidr, s.gateway_ip, s.name) for s in n.subnets])
             for sid, spec in zip(network["subnets"], n.subnets):
                 if not spec.enable_dhcp:   # static: neutron then allows no IPv6 mode either
                     state.subnets[sid].update(enable_dhcp=False, ipv6_ra_mode=None, ipv6_address_mode=None)
         for n in net.networks:
             if n.router is not None:
-                state.add_router(n.name, n.router)
+                add_router(state, n.name, n.router)
     elif p.compute.nova_networking is not None:
         nova_net = p.compute.nova_networking
         for nn in nova_net.networks:
-            state.add_network(nn.name, state.provider_project_id, True, False, False, True,
+            add_network(state, nn.name, state.provider_project_id, True, False, False, True,
                               [(c, "auto", None) for c in nn.cidrs])
         for pool in nova_net.floating_ip_pools:
-            state.add_network(pool.name, state.provider_project_id, False, True, False, True,
+            add_network(state, pool.name, state.provider_project_id, False, True, False, True,
                               [(pool.cidr, "auto", None)])

@@ -8,7 +8,6 @@ the personality is remembered, so :meth:`CloudState.created` can show what a run
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import secrets
 import threading
 import uuid
@@ -18,7 +17,7 @@ from typing import Any
 from .listing import public
 from .personality import Personality
 from .seeding import seed
-from .stamps import new_id, now
+from .stamps import now
 
 KINDS = ("images", "tasks", "servers", "networks", "subnets", "routers", "ports", "floatingips",
          "security_groups", "security_group_rules", "containers", "objects")
@@ -60,69 +59,6 @@ class CloudState:
             setattr(self, kind, self.store[kind])
         seed(self, p)
         self.seeded = {(kind, rid) for kind in KINDS for rid in self.store[kind]}
-
-    # -- building blocks (seeding and auto-allocation) --------------------------------------------
-    def add_network(self, name: str, owner: str, shared: bool, external: bool, is_default: bool,
-                    port_security: bool, subnets: list[tuple[str, Any, str | None]]) -> dict[str, Any]:
-        """Create a network with its subnets (used for seeding and by auto-allocation)."""
-        nid = new_id()
-        network = {
-            "id": nid, "name": name, "tenant_id": owner, "project_id": owner, "admin_state_up": True,
-            "mtu": 1450, "status": "ACTIVE", "subnets": [], "shared": shared, "router:external": external,
-            "is_default": is_default, "port_security_enabled": port_security,
-            "availability_zone_hints": [], "availability_zones": ["nova"], "ipv4_address_scope": None,
-            "ipv6_address_scope": None, "description": "", "tags": [], "l2_adjacency": True,
-            "created_at": now(timedelta(days=-60)), "updated_at": now(timedelta(days=-60)), "revision_number": 1,
-        }
-        self.networks[nid] = network
-        for cidr, gateway, subnet_name in subnets:
-            self.add_subnet(network, cidr, gateway, subnet_name or f"{name}-subnet{'-v6' if ':' in cidr else ''}")
-        return network
-
-    def add_subnet(self, network: dict[str, Any], cidr: str, gateway: Any = "auto",
-                   name: str = "", owner: str | None = None) -> dict[str, Any]:
-        net = ipaddress.ip_network(cidr, strict=False)
-        if gateway == "auto":
-            gateway = str(net.network_address + 1)
-        first = net.network_address + (2 if gateway else 1)
-        last = net.broadcast_address - (1 if net.version == 4 else 0)
-        sid = new_id()
-        owner = owner or network["project_id"]
-        subnet = {
-            "id": sid, "name": name, "network_id": network["id"], "tenant_id": owner, "project_id": owner,
-            "ip_version": net.version, "cidr": str(net), "gateway_ip": gateway,
-            "allocation_pools": [{"start": str(first), "end": str(last)}], "enable_dhcp": True,
-            "dns_nameservers": [], "host_routes": [], "ipv6_ra_mode": "slaac" if net.version == 6 else None,
-            "ipv6_address_mode": "slaac" if net.version == 6 else None, "subnetpool_id": None,
-            "service_types": [], "description": "", "tags": [], "created_at": network["created_at"],
-            "updated_at": network["updated_at"], "revision_number": 0, "_used": set(),
-        }
-        self.subnets[sid] = subnet
-        network["subnets"].append(sid)
-        return subnet
-
-    def add_router(self, network_name: str, external_name: str) -> dict[str, Any]:
-        """A router from ``network_name``'s subnets to ``external_name`` (seeding and auto-allocation)."""
-        from .netops import attach_router_interface, set_router_gateway
-
-        inner = self.network_by_name(network_name)
-        rid = new_id()
-        router = {
-            "id": rid, "name": f"router-{network_name}", "tenant_id": inner["project_id"],
-            "project_id": inner["project_id"], "admin_state_up": True, "status": "ACTIVE",
-            "external_gateway_info": None, "routes": [], "description": "", "tags": [],
-            "distributed": False, "ha": False, "availability_zone_hints": [], "availability_zones": ["nova"],
-            "flavor_id": None, "created_at": inner["created_at"], "updated_at": inner["updated_at"],
-            "revision_number": 3,
-        }
-        self.routers[rid] = router
-        set_router_gateway(self, router, self.network_by_name(external_name)["id"])
-        for sid in inner["subnets"]:
-            attach_router_interface(self, router, self.subnets[sid])
-        return router
-
-    def network_by_name(self, name: str) -> dict[str, Any]:
-        return next(n for n in self.networks.values() if n["name"] == name)
 
     # -- tokens and secrets ----------------------------------------------------------------------
     def issue_token(self, version: str) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..http import Request, Response
-from ..netops import NetError, associate_floating_ip
+from ..networks.errors import NetError
+from ..networks.routing import associate_floating_ip
 from ..service import Router
 from .part import ComputePart
 

@@ -10,8 +10,10 @@ from typing import Any, Callable
 
 from ..http import Request, Response, json_response
 from ..listing import public
-from ..netops import NetError, add_rule, candidate_networks, create_floating_ip, create_group, delete_group, \
-    ensure_default_group, group_rules, release_floating_ip
+from ..networks.addresses import candidate_networks
+from ..networks.errors import NetError
+from ..networks.routing import create_floating_ip, release_floating_ip
+from ..networks.rules import add_rule, create_group, delete_group, ensure_default_group, group_rules
 from ..service import Router
 from .part import ComputePart
 

@@ -11,8 +11,9 @@ from urllib.parse import urlencode
 from ..http import HTTPError, Request, Response, empty, json_response
 from ..images.records import visible_image
 from ..listing import MarkerNotFound, paginate, public
-from ..netops import auto_allocate, auto_allocation_problem, candidate_networks, create_port, delete_port, \
-    ensure_default_group, server_addresses
+from ..networks.addresses import candidate_networks, create_port, delete_port, server_addresses
+from ..networks.rules import ensure_default_group
+from ..networks.topology import auto_allocate, auto_allocation_problem
 from ..service import Router
 from ..stamps import new_id, now
 from .part import ComputePart

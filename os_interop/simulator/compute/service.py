@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from ..http import HTTPError, Request, Response, json_response
-from ..netops import NetError
+from ..networks.errors import NetError
 from ..service import Service
 from .actions import Actions
 from .flavors import Flavors

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..http import Request, Response, empty, json_response
-from ..netops import server_addresses
+from ..networks.addresses import server_addresses
 from ..service import Router
 from .part import ComputePart
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..http import Request, Response, empty, json_response
-from ..netops import NetError, auto_allocate, auto_allocation_problem, release_auto_allocated
+from .errors import NetError
+from .topology import auto_allocate, auto_allocation_problem, release_auto_allocated
 from ..service import Part, Router
 from .collection import policy
 

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from ..http import Request, Response, empty, json_response
 from ..listing import MarkerNotFound, attribute_filter, paginate, public, select_fields, tag_filter
-from ..netops import NetError
+from .errors import NetError
 from ..service import Part, Router
 from ..stamps import now
 

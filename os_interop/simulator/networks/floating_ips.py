@@ -6,7 +6,8 @@ from typing import Any
 
 from ..http import Request
 from ..listing import public
-from ..netops import NetError, associate_floating_ip, create_floating_ip, release_floating_ip
+from .errors import NetError
+from .routing import associate_floating_ip, create_floating_ip, release_floating_ip
 from .collection import Collection
 
 

@@ -6,7 +6,9 @@ import ipaddress
 from typing import Any
 
 from ..http import Request
-from ..netops import NetError, visible_networks
+from .addresses import visible_networks
+from .errors import NetError
+from .topology import add_network, add_subnet
 from ..stamps import now
 from .collection import Collection, policy
 
@@ -22,7 +24,7 @@ class Networks(Collection):
     def new(self, req: Request, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("shared") or body.get("router:external"):
             raise policy("rule:create_network and rule:create_network:shared")
-        network = self.state.add_network(body.get("name", ""), req.auth["project_id"], False, False, False,
+        network = add_network(self.state, body.get("name", ""), req.auth["project_id"], False, False, False,
                                          body.get("port_security_enabled", True), [])
         network.update(created_at=now(), updated_at=now(), description=body.get("description", ""),
                        admin_state_up=body.get("admin_state_up", True))
@@ -66,7 +68,7 @@ class Subnets(Collection):
             if ipaddress.ip_network(self.state.subnets[sid]["cidr"]).overlaps(cidr):
                 raise NetError(400, "InvalidInput", f"Invalid input for operation: Requested subnet with cidr: {cidr} "
                                                     f"for network: {network['id']} overlaps with another subnet.")
-        subnet = self.state.add_subnet(network, str(cidr), body.get("gateway_ip", "auto"), body.get("name", ""),
+        subnet = add_subnet(self.state, network, str(cidr), body.get("gateway_ip", "auto"), body.get("name", ""),
                                        owner=req.auth["project_id"])
         subnet.update(created_at=now(), updated_at=now(), description=body.get("description", ""),
                       enable_dhcp=body.get("enable_dhcp", True), dns_nameservers=body.get("dns_nameservers", []))

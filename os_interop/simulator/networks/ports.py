@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..http import Request
-from ..netops import NetError, create_port, delete_port
+from .addresses import create_port, delete_port
+from .errors import NetError
 from .collection import Collection
 from .networks import Networks
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..http import Request, Response, json_response
-from ..netops import NetError, attach_router_interface, delete_port, set_router_gateway
+from .addresses import delete_port
+from .errors import NetError
+from .routing import attach_router_interface, set_router_gateway
 from ..service import Router
 from ..stamps import new_id, now
 from .collection import Collection

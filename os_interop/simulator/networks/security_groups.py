@@ -7,7 +7,8 @@ from typing import Any
 
 from ..http import Request, Response, json_response
 from ..listing import attribute_filter, public, select_fields
-from ..netops import NetError, add_rule, create_group, delete_group, ensure_default_group, group_rules, template_rules
+from .errors import NetError
+from .rules import add_rule, create_group, delete_group, ensure_default_group, group_rules, template_rules
 from ..service import Part, Router
 from .collection import RESERVED, Collection, policy
 

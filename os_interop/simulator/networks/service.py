@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..http import HTTPError, Request, Response, json_response, text_response
-from ..netops import NetError
+from .errors import NetError
 from ..service import Service
 from .auto_allocation import AutoAllocation
 from .collection import Collection
