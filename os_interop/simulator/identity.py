@@ -18,6 +18,13 @@ _UPDATED = {"v3": "2020-04-07T00:00:00Z", "v2.0": "2014-04-17T00:00:00Z"}
 class IdentityService(Service):
     prefix = "/identity"
     name = "keystone"
+    service_type = "identity"
+
+    @property
+    def catalog_url(self) -> str:
+        if not self.personality.identity.catalog_versioned:
+            return self.url
+        return self.url + ("/v3" if self.personality.identity.offers_v3 else "/v2.0")
 
     def routes(self) -> None:
         r = self.router
@@ -207,7 +214,7 @@ class IdentityService(Service):
         region = self.personality.region
         interfaces = self.personality.catalog.interfaces
         return [{"type": svc["type"], "name": svc["name"], "endpoints_links": [],
-                 "endpoints": [{"id": svc["id"], "region": region,
+                 "endpoints": [{"id": svc["id"], "region": region, "tenantId": self.state.project_id,
                                 **{f"{iface}URL": svc["url"] for iface in interfaces}}]}
                 for svc in self.cloud.catalog()]
 

@@ -26,6 +26,11 @@ _MESSAGES = {
 class ObjectStoreService(Service):
     prefix = "/object-store"
     name = "swift"
+    service_type = "object-store"
+
+    @property
+    def catalog_url(self) -> str:
+        return f"{self.url}/v1/AUTH_{self.state.project_id}"
 
     def routes(self) -> None:
         r = self.router

@@ -58,8 +58,9 @@ class Service:
     own routes. The service's own routes come first.
     """
 
-    prefix = ""
-    name = ""
+    prefix = ""        # where the cloud mounts it: /compute
+    name = ""          # catalog name: nova
+    service_type = ""  # catalog type: compute
     parts: tuple[type[Part], ...] = ()
 
     def __init__(self, cloud: Any):
@@ -80,6 +81,11 @@ class Service:
     def url(self) -> str:
         """Unversioned root URL of this service."""
         return self.cloud.base_url + self.prefix
+
+    @property
+    def catalog_url(self) -> str:
+        """The URL the catalog lists (versioned or project-scoped where the personality says so)."""
+        return self.url
 
     def error(self, status: int, message: str, kind: str | None = None) -> HTTPError:
         """Service-specific error body; overridden per service."""

@@ -30,6 +30,7 @@ _PROJECT_SEGMENT = re.compile(r"^/([0-9a-fA-F]{32})(/.*)?$")
 class ComputeService(Service):
     prefix = "/compute"
     name = "nova"
+    service_type = "compute"
 
     parts = (Flavors, Limits, Servers, Actions, ServerSubresources, Proxy)
 

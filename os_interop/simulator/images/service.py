@@ -73,7 +73,15 @@ def _schemas(disk_formats: list[str], container_formats: list[str]) -> dict[str,
 class ImageService(Service):
     prefix = "/image"
     name = "glance"
+    service_type = "image"
     parts = (Records, Images, Import, Tasks, V1)
+
+    @property
+    def catalog_url(self) -> str:
+        img = self.personality.image
+        if not img.catalog_versioned:
+            return self.url
+        return self.url + ("/v2" if img.v2_max_minor is not None else "/v1")
 
     def routes(self) -> None:
         r = self.router

@@ -35,7 +35,7 @@ def candidate_networks(state: CloudState, project_id: str) -> list[dict[str, Any
                   key=lambda n: n["name"])
 
 
-def _allocate_ip(subnet: dict[str, Any], wanted: str | None = None, gateway_ok: bool = False) -> str:
+def allocate_ip(subnet: dict[str, Any], wanted: str | None = None, gateway_ok: bool = False) -> str:
     net = ipaddress.ip_network(subnet["cidr"])
     used: set[str] = subnet["_used"]
     if wanted:
@@ -72,13 +72,13 @@ def create_port(state: CloudState, network: dict[str, Any], project_id: str, *, 
                                in ipaddress.ip_network(s["cidr"]))), None)
             if subnet is None:
                 raise NetError(400, "InvalidInput", f"Invalid input for operation: fixed_ips {wanted}.")
-            allocations.append({"subnet_id": subnet["id"], "ip_address": _allocate_ip(
+            allocations.append({"subnet_id": subnet["id"], "ip_address": allocate_ip(
                 subnet, wanted.get("ip_address"), gateway_ok=device_owner == "network:router_interface")})
     else:
         for version in (4, 6):
             subnet = next((s for s in subnets if s["ip_version"] == version), None)
             if subnet is not None:
-                allocations.append({"subnet_id": subnet["id"], "ip_address": _allocate_ip(subnet)})
+                allocations.append({"subnet_id": subnet["id"], "ip_address": allocate_ip(subnet)})
     secured = network["port_security_enabled"] and not device_owner.startswith("network:")
     if security_groups is None:
         security_groups = [ensure_default_group(state, project_id)["id"]] if secured else []

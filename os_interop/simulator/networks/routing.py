@@ -6,7 +6,7 @@ import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from ..stamps import new_id, now
-from .addresses import _allocate_ip, create_port, delete_port, set_fip_port
+from .addresses import allocate_ip, create_port, delete_port, set_fip_port
 from .errors import NetError
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def create_floating_ip(state: CloudState, project_id: str, network_id: str, *, p
                        f"Bad floatingip request: Network {network_id} does not contain any IPv4 subnet.")
     fid = new_id()
     fip = {
-        "id": fid, "floating_ip_address": _allocate_ip(subnet), "floating_network_id": network_id,
+        "id": fid, "floating_ip_address": allocate_ip(subnet), "floating_network_id": network_id,
         "router_id": None, "port_id": None, "fixed_ip_address": None, "status": "DOWN",
         "tenant_id": project_id, "project_id": project_id, "description": description,
         "tags": list(tags or []), "port_details": None, "dns_domain": "", "dns_name": "",

@@ -36,8 +36,13 @@ _EXTENSION_NAMES = {
 class NetworkService(Service):
     prefix = "/network"
     name = "neutron"
+    service_type = "network"
     parts = (Networks, Subnets, Ports, Routers, FloatingIPs, SecurityGroups, SecurityGroupRules, DefaultRules,
              AutoAllocation)
+
+    @property
+    def catalog_url(self) -> str:
+        return self.url + "/v2.0" if self.personality.network.catalog_versioned else self.url
 
     def routes(self) -> None:
         r = self.router
