@@ -111,19 +111,40 @@ def _phrase(status: int) -> str:
         return ""
 
 
+class BadFraming(Exception):
+    """The request body cannot be delimited (bad chunk size, bad Content-Length, body cut short)."""
+
+
 def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
+    """The request body, by chunked framing (which wins over Content-Length, RFC 9112 6.3) or Content-Length."""
     if "chunked" in (handler.headers.get("Transfer-Encoding") or "").lower():
         chunks = []
         while True:
-            size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            line = handler.rfile.readline(1024)
+            try:
+                size = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                raise BadFraming(f"bad chunk size line {line[:40]!r}") from None
+            if size < 0:
+                raise BadFraming(f"bad chunk size {size}")
             if size == 0:
-                while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass
+                while handler.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailer fields are not used
                 return b"".join(chunks)
-            chunks.append(handler.rfile.read(size))
-            handler.rfile.readline()
-    length = int(handler.headers.get("Content-Length") or 0)
-    return handler.rfile.read(length) if length else b""
+            chunk = handler.rfile.read(size)
+            if len(chunk) < size or handler.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise BadFraming("chunk cut short or not followed by CRLF")
+            chunks.append(chunk)
+    text = handler.headers.get("Content-Length")
+    if text is None:
+        return b""
+    if not text.strip().isdigit():
+        raise BadFraming(f"bad Content-Length {text[:40]!r}")
+    length = int(text)
+    body = handler.rfile.read(length) if length else b""
+    if len(body) < length:
+        raise BadFraming(f"body cut short: {len(body)} of {length} bytes")
+    return body
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -138,7 +159,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         cloud = self.server.cloud  # type: ignore[attr-defined]
-        body = _read_body(self)
+        try:
+            body = _read_body(self)
+        except BadFraming as exc:  # the connection cannot carry another request: answer and close
+            resp = text_response(400, f"Bad Request: {exc}\n").header("Connection", "close")
+            self._write(cloud, resp, *self._encode(resp))
+            return
         parts = urlsplit(self.path)
         req = Request(
             method=self.command,
@@ -178,13 +204,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _encode(self, resp: Response) -> tuple[bytes, bytes]:
-        """Status line and headers, and the body to send (none for HEAD, 204 and 304)."""
-        no_body = self.command == "HEAD" or resp.status in (204, 304)
+        """Status line and headers, and the body to send (none for HEAD, 204 and 304).
+
+        A HEAD answer's Content-Length is the GET body's; 204 and 304 carry none (RFC 9110 8.6).
+        """
+        bodiless = resp.status in (204, 304)
+        no_body = self.command == "HEAD" or bodiless
         lines = [f"HTTP/1.1 {resp.status} {_phrase(resp.status)}",
                  f"Server: {self.version_string()}", f"Date: {self.date_time_string()}"]
         lines += [f"{name}: {value}" for name, value in resp.headers]
-        if not any(k.lower() == "content-length" for k, _ in resp.headers):
-            lines.append("Content-Length: " + ("0" if resp.status in (204, 304) else str(len(resp.body))))
+        if not bodiless and not any(k.lower() == "content-length" for k, _ in resp.headers):
+            lines.append(f"Content-Length: {len(resp.body)}")
         if any(k.lower() == "connection" and v.lower() == "close" for k, v in resp.headers):
             self.close_connection = True
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
