@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from keystoneauth1 import discover
 
 from os_interop import schemas, yamlfile
+from reporters.display import shorten
 
 from . import sections
 
@@ -117,7 +119,7 @@ def _message(error: jsonschema.ValidationError) -> str:
                                                f"allowed here: {', '.join(allowed)}")
     elif error.validator == "enum" and len(error.validator_value) > 6:
         message = f"{error.instance!r} is not one of the {len(error.validator_value)} allowed values"
-    return message if len(message) <= 160 else message[:157] + "..."
+    return shorten(message, 160)
 
 
 def load_personality(path: str | Path) -> Personality:
@@ -211,5 +213,5 @@ def _check_semantics(path: Path, d: dict[str, Any]) -> None:
 
 
 def _mv(version: str) -> tuple[int, int]:
-    major, minor = version.split(".")
+    major, minor = discover.normalize_version_number(version)[:2]
     return int(major), int(minor)

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from os_interop import schemas
+from os_interop.apis import versions
 from os_interop.simulator import PersonalityError, find_personality, load_personality, sections, shipped_personalities
 
 REQUIRED = {"rackspace-2015", "hpcloud-2015", "dreamhost-2015", "citycloud-2018", "ovh-2018",
@@ -30,11 +31,6 @@ NETWORK_FLAGS = {"network.default_interface": "default_interface", "floating_ip.
                  "floating_ip.routes_ipv6_externally": "routes_ipv6_externally",
                  "floating_ip.confirmed_nat_destination": "nat_destination",
                  "floating_ip.confirmed_nat_source": "nat_source"}
-
-
-def _version_key(text: str) -> tuple[int, int]:
-    major, _, minor = text.lstrip("v").partition(".")
-    return int(major), int(minor or 0)
 
 
 def test_the_shipped_fleet_is_complete_and_valid():
@@ -72,7 +68,7 @@ def test_expected_lists_are_sorted_like_the_probes_sort_them(path):
     obs = load_personality(path).expected_observations
     for key, value in obs.items():
         if isinstance(value, list):
-            order = (lambda v: sorted(v, key=_version_key)) if key == "image.versions" else sorted
+            order = (lambda v: sorted(v, key=versions.parse)) if key == "image.versions" else sorted
             assert value == order(value), key
 
 

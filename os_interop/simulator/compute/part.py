@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from keystoneauth1 import discover
+
 from ..service import Part
 
 if TYPE_CHECKING:
@@ -13,8 +15,8 @@ MV = tuple[int, int]
 
 
 def mv(text: str) -> MV:
-    """``"2.37"`` as ``(2, 37)``."""
-    major, minor = text.split(".")
+    """``"2.37"`` as ``(2, 37)``, parsed the way keystoneauth parses it."""
+    major, minor = discover.normalize_version_number(text)[:2]
     return int(major), int(minor)
 
 
