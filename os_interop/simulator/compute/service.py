@@ -1,6 +1,6 @@
 """Nova: the service (error shape, versions, microversion negotiation, URL shapes) and its parts.
 
-Networking comes from :mod:`..netops`: with neutron, nova picks networks like nova does
+Networking comes from :mod:`..networks` (addresses, routing, rules): with neutron, nova picks networks like nova does
 (NetworkAmbiguous, ``networks: auto``); without a working neutron, nova attaches every network of
 the personality's ``nova_networking`` section and renders addresses in the personality's shape.
 """
