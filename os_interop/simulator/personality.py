@@ -129,6 +129,15 @@ def load_personality(path: str | Path) -> Personality:
         _, doc = yamlfile.read(path)
     except yamlfile.YAMLFileError as exc:
         raise PersonalityError(str(exc)) from None
+    return from_document(path, doc)
+
+
+def from_document(path: Path, doc: Any) -> Personality:
+    """A personality from its document (as read from ``path``): validated, defaults filled, typed.
+
+    Everything that makes a Personality goes through here, so no personality skips a check or a
+    default (a region derived from another personality too).
+    """
     if not isinstance(doc, dict):
         raise PersonalityError(f"{path}: (document): must be a mapping")
     data = copy.deepcopy(doc)  # the validator fills the schema's defaults in place

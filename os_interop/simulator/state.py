@@ -57,8 +57,12 @@ class CloudState:
         self.store: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in KINDS}
         for kind in KINDS:
             setattr(self, kind, self.store[kind])
-        seed(self, p)
+        self._seed(p)
         self.seeded = {(kind, rid) for kind in KINDS for rid in self.store[kind]}
+
+    def _seed(self, p: Personality) -> None:
+        """What is there at start (seeding.py); a subclass may prepare first (a further region shares the project)."""
+        seed(self, p)
 
     # -- tokens and secrets ----------------------------------------------------------------------
     def issue_token(self, version: str) -> dict[str, Any]:
