@@ -115,14 +115,12 @@ class Service:
             raise self.error(400, "Malformed request body: not valid JSON.") from None
 
 
-
-
 class Part:
     """One resource family of a service (servers, flavors, images, ports...): routes and handlers.
 
     Shares the service's cloud, state, personality, URL and error shape; a part that needs another
-    one asks the service for it (``self.service.part[Other]``), so parts stay small and import-free
-    of each other.
+    one asks the service for it (``self.service.part[Other]``) when it needs it, so every part exists
+    once per service and none holds another.
     """
 
     def __init__(self, service: Service):
