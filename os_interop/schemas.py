@@ -65,6 +65,7 @@ def _filling_class(name: str) -> Any:
     return jsonschema.validators.extend(base, {"properties": properties})
 
 
+@lru_cache(maxsize=None)
 def filling_validator(name: str) -> jsonschema.protocols.Validator:
     """A validator for schemas/<name> whose iter_errors() also fills in the schema's defaults (in place)."""
     return _filling_class(name)(load(name))  # type: ignore[no-any-return]
