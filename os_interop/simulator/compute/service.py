@@ -1,8 +1,9 @@
 """Nova: the service (error shape, versions, microversion negotiation, URL shapes) and its parts.
 
-Networking comes from :mod:`..networks` (addresses, routing, rules): with neutron, nova picks networks like nova does
-(NetworkAmbiguous, ``networks: auto``); without a working neutron, nova attaches every network of
-the personality's ``nova_networking`` section and renders addresses in the personality's shape.
+Networking comes from the network model (:mod:`..networks`: addresses, routing, rules): with
+neutron, nova picks networks like nova does (NetworkAmbiguous, ``networks: auto``); without a
+working neutron, nova attaches every network of the personality's ``nova_networking`` section
+and renders addresses in the personality's shape.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ class ComputeService(Service):
     prefix = "/compute"
     name = "nova"
     service_type = "compute"
-
     parts = (Flavors, Limits, Servers, Actions, ServerSubresources, Proxy)
 
     @property
