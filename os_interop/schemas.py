@@ -6,6 +6,7 @@ capability groups come from a schema's enum): `os-interop --help` stays fast.
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -41,3 +42,30 @@ def first_error(name: str, document: Any) -> str | None:
         return None
     path = "/".join(str(p) for p in error.absolute_path) or "(top)"
     return f"{path}: {error.message}"
+
+
+@lru_cache(maxsize=None)
+def _filling_class(name: str) -> Any:
+    """The validator class of schemas/<name> extended to write each property's ``default``.
+
+    Defaults then live in the schema only: validating a document also completes it (python-jsonschema's
+    documented way of extending a validator; a default is copied so documents never share one).
+    """
+    import jsonschema
+    base = type(validator(name))
+    check_properties = base.VALIDATORS["properties"]
+
+    def properties(checker: Any, props: dict[str, Any], instance: Any, schema: dict[str, Any]) -> Any:
+        if isinstance(instance, dict):
+            for key, sub in props.items():
+                if "default" in sub and key not in instance:
+                    instance[key] = copy.deepcopy(sub["default"])
+        yield from check_properties(checker, props, instance, schema)
+
+    return jsonschema.validators.extend(base, {"properties": properties})
+
+
+@lru_cache(maxsize=None)
+def filling_validator(name: str) -> jsonschema.protocols.Validator:
+    """A validator for schemas/<name> whose iter_errors() also fills in the schema's defaults (in place)."""
+    return _filling_class(name)(load(name))  # type: ignore[no-any-return]

@@ -1,6 +1,7 @@
-"""How an observed value reads in a table cell: compact, one line, and short on request.
+"""How an observed value reads in one line: compact, and short on request.
 
-Shared by the matrix and the profile diff so a value looks the same in both.
+The one home for showing a value to a person: the matrix, the profile diff, the fault matrix's
+findings (and the progress lines, once the engine uses :func:`one_line`) all show values alike.
 """
 
 from __future__ import annotations
@@ -23,3 +24,8 @@ def compact(value: Any) -> str:
 def shorten(text: str, width: int) -> str:
     """Cut to `width` characters, marking the cut with an ellipsis."""
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def one_line(value: Any, width: int = 60) -> str:
+    """A value as one line of at most `width` characters; "-" when there is none (None)."""
+    return "-" if value is None else shorten(compact(value), width)

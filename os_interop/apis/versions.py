@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping
+
+from keystoneauth1 import discover
 
 from os_interop import answers
 from os_interop.answers import JSON, Unknown
@@ -41,10 +42,20 @@ def at_root(cloud: CloudUnderTest, url: str,
     return found.status, entries
 
 
-def parse(version_id: str) -> tuple[int, int]:
-    """'v2.17' -> (2, 17); 'v3' -> (3, 0)."""
-    m = re.match(r"v?(\d+)(?:\.(\d+))?", version_id or "")
-    return (int(m[1]), int(m[2] or 0)) if m else (0, 0)
+def parse(version_id: str | None) -> tuple[int, int]:
+    """'v2.17' -> (2, 17); 'v3' -> (3, 0); (0, 0) for what is no version number (it sorts first).
+
+    The parsing is keystoneauth's own (``discover.normalize_version_number``), the one clients use
+    on the same documents; only its major.minor is kept.
+    """
+    try:
+        parsed = discover.normalize_version_number(version_id or "")
+    except TypeError:
+        return (0, 0)
+    if not all(isinstance(n, int) for n in parsed):  # "latest" is no version a document lists
+        return (0, 0)
+    major, minor = (*parsed, 0)[:2]
+    return int(major), int(minor)
 
 
 def microversion(text: str | None) -> tuple[int, int]:

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     if args.list:
         for path in shipped_personalities():
-            print(f"{path.stem:<24} {load_personality(path).data.get('title', '')}")
+            print(f"{path.stem:<24} {load_personality(path).title}")
         return 0
     names = args.names or [p.stem for p in shipped_personalities()]
     started = time.perf_counter()

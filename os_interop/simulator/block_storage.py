@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .http import Request, Response, Service, json_response
+from .http import Request, Response, json_response
+from .sections import BlockStorage, VolumeVersion
+from .service import Service
 
 CATALOG_TYPES = ("block-storage", "volumev3", "volumev2", "volume")
 
@@ -20,21 +22,23 @@ class BlockStorageService(Service):
         self.router.add("GET", "/", self.versions, auth=False)
 
     @property
-    def spec(self) -> dict[str, Any]:
-        return self.personality["block_storage"]
+    def spec(self) -> BlockStorage:
+        spec = self.personality.block_storage
+        assert spec is not None, "mounted only where the personality has block_storage"
+        return spec
 
     @property
-    def catalog_type(self) -> str:
-        return str(self.spec.get("catalog_type", "block-storage"))
+    def service_type(self) -> str:  # type: ignore[override]
+        return self.spec.catalog_type
 
     @property
     def catalog_url(self) -> str:
-        return f"{self.url}/v{self.spec['catalog_major']}/{self.state.project_id}"
+        return f"{self.url}/v{self.spec.catalog_major}/{self.state.project_id}"
 
-    def _entry(self, version: dict[str, Any]) -> dict[str, Any]:
-        vid = version["id"]
-        micro = version.get("max_microversion", "")
-        return {"id": vid, "status": version["status"], "updated": "2017-02-25T12:00:00Z",
+    def _entry(self, version: VolumeVersion) -> dict[str, Any]:
+        vid = version.id
+        micro = version.max_microversion or ""
+        return {"id": vid, "status": version.status, "updated": "2017-02-25T12:00:00Z",
                 "version": micro, "min_version": f"{vid[1:]}" if micro else "",
                 "links": [{"href": "https://docs.openstack.org/", "type": "text/html", "rel": "describedby"},
                           {"href": f"{self.url}/{vid.split('.')[0]}/", "rel": "self"}],
@@ -42,4 +46,4 @@ class BlockStorageService(Service):
                                  "type": f"application/vnd.openstack.volume+json;version={vid[1:].split('.')[0]}"}]}
 
     def versions(self, req: Request) -> Response:
-        return json_response(300, {"versions": [self._entry(v) for v in self.spec["versions"]]})
+        return json_response(300, {"versions": [self._entry(v) for v in self.spec.versions]})

@@ -7,14 +7,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .block_storage import BlockStorageService
-from .compute import ComputeService
 from .faults import NO_FAULTS, FaultSpec, Injector, Rule, service_type
-from .http import CloudHTTPServer, HTTPError, Request, Response, Service, internal_error, text_response, unauthorized
-from .identity import IdentityService
-from .image import ImageService
-from .network import NetworkService
-from .object_store import ObjectStoreService
+from .http import CloudHTTPServer, HTTPError, Request, Response, internal_error, text_response, unauthorized
+from .service import Service
+from .services import mount
 from .personality import Personality
 from .state import CloudState
 
@@ -35,13 +31,7 @@ class Cloud:
         self.request_count = 0
         self.in_flight = 0  # requests arrived and not yet handled (a delayed create counts)
         self.server_errors: list[str] = []  # "METHOD path -> status" of every 5xx answered
-        services: list[Service] = [IdentityService(self), ImageService(self), ComputeService(self)]
-        if personality["network"]["service"] != "absent":
-            services.append(NetworkService(self))
-        if personality["object_store"]:
-            services.append(ObjectStoreService(self))
-        if personality["block_storage"]:
-            services.append(BlockStorageService(self))
+        services = mount(self)
         self.services = {s.prefix: s for s in services}
         self._service_ids = {s.prefix: uuid.uuid4().hex for s in services}
 
@@ -61,31 +51,13 @@ class Cloud:
 
     # -- catalog and credentials ---------------------------------------------------------------------
     def service_url(self, prefix: str) -> str:
-        """The catalog URL of a service, versioned or not as the personality says."""
-        p = self.personality
-        base = self.base_url + prefix
-        if prefix == "/identity" and p["identity"]["catalog_versioned"]:
-            return base + ("/v3" if any(v.startswith("v3") for v in p["identity"]["versions"]) else "/v2.0")
-        if prefix == "/image" and p["image"]["catalog_versioned"]:
-            return base + ("/v2" if p["image"]["v2_max_minor"] is not None else "/v1")
-        if prefix == "/compute":
-            return self.services[prefix].catalog_url  # type: ignore[attr-defined, no-any-return]
-        if prefix == "/network" and p["network"]["catalog_versioned"]:
-            return base + "/v2.0"
-        if prefix == "/object-store":
-            return f"{base}/v1/AUTH_{self.state.project_id}"
-        if prefix == "/volume":
-            return self.services[prefix].catalog_url  # type: ignore[attr-defined, no-any-return]
-        return base
+        """The catalog URL of the service at ``prefix`` (each service knows its own shape)."""
+        return self.services[prefix].catalog_url
 
     def catalog(self) -> list[dict[str, Any]]:
         """Service type, name, id and URL of every catalog entry (same URL on every interface)."""
-        types = {"/identity": "identity", "/image": "image", "/compute": "compute", "/network": "network",
-                 "/object-store": "object-store"}
-        if "/volume" in self.services:
-            types["/volume"] = self.services["/volume"].catalog_type  # type: ignore[attr-defined]
-        entries = [{"type": types[prefix], "name": svc.name, "id": self._service_ids[prefix],
-                    "url": self.service_url(prefix)} for prefix, svc in self.services.items()]
+        entries = [{"type": svc.service_type, "name": svc.name, "id": self._service_ids[prefix],
+                    "url": svc.catalog_url} for prefix, svc in self.services.items()]
         return sorted(entries, key=lambda e: e["type"])
 
     def clouds_yaml_entry(self) -> dict[str, Any]:
@@ -93,12 +65,12 @@ class Cloud:
         s, p = self.state, self.personality
         auth = {"auth_url": self.service_url("/identity"), "username": s.username, "password": s.password,
                 "project_name": s.project_name}
-        if any(v.startswith("v3") for v in p["identity"]["versions"]):
+        if p.identity.offers_v3:
             # domain parameters make keystoneauth refuse v2.0, so only v3 clouds get them
             auth.update(user_domain_name=s.domain["name"], project_domain_name=s.domain["name"])
-        entry: dict[str, Any] = {"auth": auth, "region_name": p["region"]}
+        entry: dict[str, Any] = {"auth": auth, "region_name": p.region}
         if self.regions:  # openstacksdk's list form: every region of the entry
-            entry = {"auth": auth, "regions": [p["region"], *(r.personality["region"] for r in self.regions)]}
+            entry = {"auth": auth, "regions": [p.region, *(r.personality.region for r in self.regions)]}
         if self.api_timeout is not None:
             entry["api_timeout"] = self.api_timeout
         return entry

@@ -33,6 +33,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from reporters.display import one_line
+
 from .faults import FAULT_KINDS, FaultSpec, Rule
 from .fleet import Fleet
 from .personality import Personality, load_personality, shipped_personalities
@@ -291,8 +293,8 @@ def _check_verdicts(report: MatrixReport, cell: Cell, name: str, doc: dict, refe
             continue
         report.violations.append(Violation(
             "wrong verdict", expected["id"], cell, name,
-            f"{got['outcome']} {_short(got.get('value'))} (reason: {_short(got.get('reason'), 160)}); "
-            f"clean: {expected['outcome']} {_short(expected.get('value'))}"))
+            f"{got['outcome']} {one_line(got.get('value'), 80)} (reason: {one_line(got.get('reason'), 160)}); "
+            f"clean: {expected['outcome']} {one_line(expected.get('value'), 80)}"))
 
 
 def _check_profile(report: MatrixReport, cell: Cell, name: str, doc: dict, reference: dict,
@@ -308,10 +310,10 @@ def _check_profile(report: MatrixReport, cell: Cell, name: str, doc: dict, refer
     for key, value in sorted(emitted.items()):
         if key not in expected:
             report.violations.append(Violation("profile key", key, cell, name,
-                                               f"{_short(value)}, not in the clean profile"))
+                                               f"{one_line(value, 80)}, not in the clean profile"))
         elif value != expected[key]:
             report.violations.append(Violation("profile key", key, cell, name,
-                                               f"{_short(value)}, clean: {_short(expected[key])}"))
+                                               f"{one_line(value, 80)}, clean: {one_line(expected[key], 80)}"))
 
 
 def _check_leftovers(report: MatrixReport, cell: Cell | None, name: str, fleet: Fleet, doc: dict | None) -> None:
@@ -347,11 +349,6 @@ def _check_secrets(report: MatrixReport, fleet: Fleet, out: Path, printed: str, 
             kind = "password" if secret == fleet.state(cloud).password else "token"
             report.violations.append(Violation("secret", f"{kind} in {Path(where).name}", cells_by_name.get(cloud),
                                                cloud, f"a {kind} in {where}"))
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def group_violations(violations: Iterable[Violation]) -> dict[tuple[str, str], list[Violation]]:

@@ -113,12 +113,3 @@ class Fleet:
     def state(self, name: str) -> CloudState:
         """The cloud's live state (``.created()`` lists what API calls made and nobody deleted)."""
         return self._cloud(name).state
-
-    def expected_profile(self, name: str) -> dict[str, Any]:
-        """The personality's expected profile with {cloud_url} resolved for this running cloud."""
-        cloud = self._cloud(name)
-        return cloud.personality.resolve(cloud.personality.data["expected_profile"], cloud.base_url)
-
-    def expected_observations(self, name: str) -> dict[str, Any]:
-        cloud = self._cloud(name)
-        return cloud.personality.resolve(cloud.personality.data["expected_observations"], cloud.base_url)

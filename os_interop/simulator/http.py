@@ -1,7 +1,7 @@
-"""HTTP plumbing shared by every simulated service: requests, responses, routing, serving.
+"""HTTP plumbing shared by every simulated service: requests, responses, the wire.
 
-Services only see :class:`Request` and return :class:`Response` (or raise :class:`HTTPError`);
-nothing outside this module touches sockets, so every service behaves the same on the wire
+Services (service.py) only see :class:`Request` and return :class:`Response` (or raise
+:class:`HTTPError`); nothing outside this module touches sockets, so every service behaves the same on the wire
 (keep-alive, chunked uploads, HEAD without body, request ids, request counting). Each response
 leaves in one write on a TCP_NODELAY socket, so no response waits on Nagle and delayed ACKs;
 injected wire faults (stall, reset, truncate) are carried out here, where the socket is.
@@ -10,14 +10,12 @@ injected wire faults (stall, reset, truncate) are carried out here, where the so
 from __future__ import annotations
 
 import json
-import re
 import socket
 import struct
 import sys
 import threading
 import traceback
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -106,90 +104,6 @@ def unauthorized() -> HTTPError:
     return err
 
 
-Handler = Callable[..., Response]
-
-
-@dataclass
-class Route:
-    method: str
-    template: str
-    regex: re.Pattern[str]
-    handler: Handler
-    auth: bool
-
-
-class Router:
-    """Method + path-template routing (``/v2/images/{image_id}/file``); one per service."""
-
-    def __init__(self) -> None:
-        self.routes: list[Route] = []
-
-    def add(self, method: str, template: str, handler: Handler, auth: bool = True) -> None:
-        pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template.rstrip("/"))
-        pattern = re.sub(r"\{(\w+):path\}", r"(?P<\1>.+)", pattern)
-        regex = re.compile("^" + pattern + "/?$")
-        for verb in method.split("|"):
-            self.routes.append(Route(verb, template, regex, handler, auth))
-
-    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
-        """Returns (route, params, path_known); path_known without route means 405."""
-        matches = [(r, m) for r in self.routes if (m := r.regex.match(path))]
-        for wanted in (method, "GET" if method == "HEAD" else None):
-            for route, m in matches:
-                if route.method == wanted:
-                    return route, m.groupdict(), True
-        return None, {}, bool(matches)
-
-
-class Service:
-    """Base class of a simulated OpenStack service mounted at ``prefix`` of a cloud."""
-
-    prefix = ""
-    name = ""
-
-    def __init__(self, cloud: Any):
-        self.cloud = cloud
-        self.state = cloud.state
-        self.personality = cloud.personality
-        self.router = Router()
-        self.routes()
-
-    def routes(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    @property
-    def url(self) -> str:
-        """Unversioned root URL of this service."""
-        return self.cloud.base_url + self.prefix
-
-    def error(self, status: int, message: str, kind: str | None = None) -> HTTPError:
-        """Service-specific error body; overridden per service."""
-        return keystone_error(status, message)
-
-    def before(self, req: Request, route: Route) -> None:
-        """Hook run before a routed handler (authentication, microversions)."""
-        if route.auth:
-            req.auth = self.cloud.authenticate(req.headers.get("X-Auth-Token"))
-
-    def after(self, req: Request, resp: Response) -> Response:
-        return resp
-
-    def not_found(self, req: Request) -> Response:
-        raise self.error(404, "The resource could not be found.")
-
-    def handle(self, req: Request, subpath: str) -> Response:
-        route, params, known = self.router.match(req.method, subpath or "/")
-        if route is None:
-            if known:
-                raise self.error(405, f"The method {req.method} is not allowed for this resource.")
-            return self.not_found(req)
-        self.before(req, route)
-        try:
-            return self.after(req, route.handler(req, **{k: unquote(v) for k, v in params.items()}))
-        except json.JSONDecodeError:
-            raise self.error(400, "Malformed request body: not valid JSON.") from None
-
-
 def _phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -197,19 +111,40 @@ def _phrase(status: int) -> str:
         return ""
 
 
+class BadFraming(Exception):
+    """The request body cannot be delimited (bad chunk size, bad Content-Length, body cut short)."""
+
+
 def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
+    """The request body, by chunked framing (which wins over Content-Length, RFC 9112 6.3) or Content-Length."""
     if "chunked" in (handler.headers.get("Transfer-Encoding") or "").lower():
         chunks = []
         while True:
-            size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            line = handler.rfile.readline(1024)
+            try:
+                size = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                raise BadFraming(f"bad chunk size line {line[:40]!r}") from None
+            if size < 0:
+                raise BadFraming(f"bad chunk size {size}")
             if size == 0:
-                while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass
+                while handler.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailer fields are not used
                 return b"".join(chunks)
-            chunks.append(handler.rfile.read(size))
-            handler.rfile.readline()
-    length = int(handler.headers.get("Content-Length") or 0)
-    return handler.rfile.read(length) if length else b""
+            chunk = handler.rfile.read(size)
+            if len(chunk) < size or handler.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise BadFraming("chunk cut short or not followed by CRLF")
+            chunks.append(chunk)
+    text = handler.headers.get("Content-Length")
+    if text is None:
+        return b""
+    if not text.strip().isdigit():
+        raise BadFraming(f"bad Content-Length {text[:40]!r}")
+    length = int(text)
+    body = handler.rfile.read(length) if length else b""
+    if len(body) < length:
+        raise BadFraming(f"body cut short: {len(body)} of {length} bytes")
+    return body
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -224,7 +159,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         cloud = self.server.cloud  # type: ignore[attr-defined]
-        body = _read_body(self)
+        try:
+            body = _read_body(self)
+        except BadFraming as exc:  # the connection cannot carry another request: answer and close
+            resp = text_response(400, f"Bad Request: {exc}\n").header("Connection", "close")
+            self._write(cloud, resp, *self._encode(resp))
+            return
         parts = urlsplit(self.path)
         req = Request(
             method=self.command,
@@ -264,13 +204,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _encode(self, resp: Response) -> tuple[bytes, bytes]:
-        """Status line and headers, and the body to send (none for HEAD, 204 and 304)."""
-        no_body = self.command == "HEAD" or resp.status in (204, 304)
+        """Status line and headers, and the body to send (none for HEAD, 204 and 304).
+
+        A HEAD answer's Content-Length is the GET body's; 204 and 304 carry none (RFC 9110 8.6).
+        """
+        bodiless = resp.status in (204, 304)
+        no_body = self.command == "HEAD" or bodiless
         lines = [f"HTTP/1.1 {resp.status} {_phrase(resp.status)}",
                  f"Server: {self.version_string()}", f"Date: {self.date_time_string()}"]
         lines += [f"{name}: {value}" for name, value in resp.headers]
-        if not any(k.lower() == "content-length" for k, _ in resp.headers):
-            lines.append("Content-Length: " + ("0" if resp.status in (204, 304) else str(len(resp.body))))
+        if not bodiless and not any(k.lower() == "content-length" for k, _ in resp.headers):
+            lines.append(f"Content-Length: {len(resp.body)}")
         if any(k.lower() == "connection" and v.lower() == "close" for k, v in resp.headers):
             self.close_connection = True
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
@@ -304,7 +248,7 @@ class CloudHTTPServer(ThreadingHTTPServer):
         self.thread.join(timeout=5)
 
 
-def internal_error(service: Service | None, exc: BaseException) -> Response:
+def internal_error(service: Any, exc: BaseException) -> Response:
     """A 500 in the service's own error shape; the traceback goes to stderr for debugging."""
     traceback.print_exception(exc, file=sys.stderr)
     if service is None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .http import HTTPError, Request, Response, Service, json_response, keystone_error
+from .http import HTTPError, Request, Response, json_response, keystone_error
 from .regions import regional_catalog
+from .service import Service
 
 _MEDIA = {"v3": "application/vnd.openstack.identity-v3+json", "v2.0": "application/vnd.openstack.identity-v2.0+json"}
 _UPDATED = {"v3": "2020-04-07T00:00:00Z", "v2.0": "2014-04-17T00:00:00Z"}
@@ -18,6 +19,13 @@ _UPDATED = {"v3": "2020-04-07T00:00:00Z", "v2.0": "2014-04-17T00:00:00Z"}
 class IdentityService(Service):
     prefix = "/identity"
     name = "keystone"
+    service_type = "identity"
+
+    @property
+    def catalog_url(self) -> str:
+        if not self.personality.identity.catalog_versioned:
+            return self.url
+        return self.url + ("/v3" if self.personality.identity.offers_v3 else "/v2.0")
 
     def routes(self) -> None:
         r = self.router
@@ -40,7 +48,7 @@ class IdentityService(Service):
     # -- discovery -------------------------------------------------------------------------------
     def _offered(self, major: str) -> str | None:
         wanted = major.split(".")[0]
-        return next((v for v in self.personality["identity"]["versions"] if v.split(".")[0] == wanted), None)
+        return next((v for v in self.personality.identity.versions if v.split(".")[0] == wanted), None)
 
     def _entry(self, vid: str) -> dict[str, Any]:
         major = "v2.0" if vid == "v2.0" else "v3"
@@ -51,7 +59,7 @@ class IdentityService(Service):
                 "media-types": [{"base": "application/json", "type": _MEDIA[major]}]}
 
     def versions(self, req: Request) -> Response:
-        values = [self._entry(v) for v in sorted(self.personality["identity"]["versions"], reverse=True)]
+        values = [self._entry(v) for v in sorted(self.personality.identity.versions, reverse=True)]
         return json_response(300, {"versions": {"values": values}})
 
     def _version(self, major: str) -> Response:
@@ -125,7 +133,7 @@ class IdentityService(Service):
         return body
 
     def _catalog_v3(self) -> list[dict[str, Any]]:
-        interfaces = self.personality["catalog"]["interfaces"]
+        interfaces = self.personality.catalog.interfaces
         return [{"type": svc["type"], "name": svc["name"], "id": svc["id"],
                  "endpoints": [{"id": f"{svc['id'][:28]}{i + j * len(interfaces):04x}", "interface": iface,
                                 "region": region, "region_id": region, "url": url}
@@ -205,9 +213,9 @@ class IdentityService(Service):
         return json_response(200, {"access": access})
 
     def _catalog_v2(self) -> list[dict[str, Any]]:
-        interfaces = self.personality["catalog"]["interfaces"]
+        interfaces = self.personality.catalog.interfaces
         return [{"type": svc["type"], "name": svc["name"], "endpoints_links": [],
-                 "endpoints": [{"id": svc["id"], "region": region,
+                 "endpoints": [{"id": svc["id"], "region": region, "tenantId": self.state.project_id,
                                 **{f"{iface}URL": url for iface in interfaces}}
                                for region, url in svc["urls"]]}
                 for svc in regional_catalog(self.cloud)]

@@ -11,8 +11,9 @@ from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any
 
-from .http import HTTPError, Request, Response, Route, Service, json_response, text_response
-from .state import now
+from .http import HTTPError, Request, Response, json_response, text_response
+from .service import Route, Service
+from .stamps import now
 
 _MESSAGES = {
     401: "This server could not verify that you are authorized to access the document you requested.",
@@ -25,6 +26,11 @@ _MESSAGES = {
 class ObjectStoreService(Service):
     prefix = "/object-store"
     name = "swift"
+    service_type = "object-store"
+
+    @property
+    def catalog_url(self) -> str:
+        return f"{self.url}/v1/AUTH_{self.state.project_id}"
 
     def routes(self) -> None:
         r = self.router

@@ -7,46 +7,23 @@ declares, and the engine checks that it observes what the personality expects.
 from __future__ import annotations
 
 import copy
+import difflib
 import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+from keystoneauth1 import discover
 
 from os_interop import schemas, yamlfile
+from reporters.display import shorten
+
+from . import sections
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PERSONALITY_DIR = PACKAGE_DIR / "personalities"
 CLOUD_URL = "{cloud_url}"  # placeholder in expected values for the simulated cloud's base URL
-
-# Everything the schema marks optional gets its default here, in one place.
-_DEFAULTS: dict[str, Any] = {
-    "region": "RegionOne",
-    "credentials": {"username": "demo", "project_name": "demo"},
-    "identity": {"catalog_versioned": False},
-    "catalog": {"interfaces": ["public", "internal", "admin"]},
-    "image": {"catalog_versioned": False, "discovery_base": None, "stores": None,
-              "task_defaults": {}},
-    "compute": {"min_microversion": "2.1", "catalog_path": "/v2.1", "address_tags": True, "config_drive": "optional",
-                "flavors": [
-                    {"id": "1", "name": "m1.tiny", "vcpus": 1, "ram": 512, "disk": 1},
-                    {"id": "2", "name": "m1.small", "vcpus": 1, "ram": 2048, "disk": 20},
-                    {"id": "3", "name": "m1.medium", "vcpus": 2, "ram": 4096, "disk": 40},
-                    {"id": "42", "name": "m1.nano", "vcpus": 1, "ram": 128, "disk": 1},
-                    {"id": "84", "name": "m1.micro", "vcpus": 1, "ram": 192, "disk": 1},
-                ]},
-    "network": {"catalog_versioned": False, "extensions": [], "auto_allocation": False, "networks": []},
-    "security_groups": {
-        "default_group": ["ingress IPv4 any self", "ingress IPv6 any self",
-                          "egress IPv4 any any", "egress IPv6 any any"],
-        "new_group": ["egress IPv4 any any", "egress IPv6 any any"],
-        "template": False,
-    },
-    "object_store": False,
-    "block_storage": None,
-}
-
 
 class PersonalityError(ValueError):
     """A personality file is unreadable or invalid; the message is one line naming file and field."""
@@ -54,7 +31,7 @@ class PersonalityError(ValueError):
 
 @dataclass
 class Personality:
-    """A loaded, validated personality with schema defaults applied.
+    """A loaded, validated personality with the schema's defaults filled in, read through typed sections.
 
     Expected values may contain ``{cloud_url}`` (e.g. an image endpoint override), which only
     exists once the cloud listens: :class:`Fleet` sets :attr:`cloud_url` when it starts the
@@ -65,6 +42,27 @@ class Personality:
     path: Path
     data: dict[str, Any] = field(repr=False)
     cloud_url: str | None = field(default=None, compare=False)
+    region: str = field(init=False, repr=False)
+    title: str = field(init=False, repr=False)
+    credentials: sections.Credentials = field(init=False, repr=False)
+    identity: sections.Identity = field(init=False, repr=False)
+    catalog: sections.Catalog = field(init=False, repr=False)
+    image: sections.Image = field(init=False, repr=False)
+    compute: sections.Compute = field(init=False, repr=False)
+    network: sections.Networking = field(init=False, repr=False)
+    security_groups: sections.SecurityGroups = field(init=False, repr=False)
+    object_store: bool = field(init=False, repr=False)
+    block_storage: sections.BlockStorage | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        d = self.data
+        self.region, self.title, self.object_store = d["region"], d.get("title", ""), d["object_store"]
+        for name, cls in (("credentials", sections.Credentials), ("identity", sections.Identity),
+                          ("catalog", sections.Catalog), ("image", sections.Image), ("compute", sections.Compute),
+                          ("network", sections.Networking), ("security_groups", sections.SecurityGroups)):
+            setattr(self, name, sections.build(cls, d[name], name))
+        self.block_storage = d["block_storage"] and sections.build(sections.BlockStorage, d["block_storage"],
+                                                                     "block_storage")
 
     @property
     def expected_profile(self) -> dict[str, Any]:
@@ -86,9 +84,6 @@ class Personality:
         if isinstance(value, dict):
             return {k: cls.resolve(v, cloud_url) for k, v in value.items()}
         return copy.deepcopy(value)
-
-    def __getitem__(self, key: str) -> Any:
-        return self.data[key]
 
 
 def shipped_personalities() -> list[Path]:
@@ -116,14 +111,18 @@ def _field(path: Any) -> str:
     return out or "(document)"
 
 
-def _merge_defaults(doc: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(doc)
-    for key, value in defaults.items():
-        if key not in out:
-            out[key] = copy.deepcopy(value)
-        elif isinstance(value, dict) and isinstance(out[key], dict):
-            out[key] = _merge_defaults(out[key], value)
-    return out
+def _message(error: jsonschema.ValidationError) -> str:
+    """The schema error in one line, with the fix where there is an obvious one (a misspelt key)."""
+    message = " ".join(error.message.split())
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = list(error.schema.get("properties", {}))
+        key = next(k for k in error.instance if k not in allowed)
+        close = difflib.get_close_matches(key, allowed, n=1)
+        message = f"unknown key {key!r}: " + (f"did you mean {close[0]!r}?" if close else
+                                               f"allowed here: {', '.join(allowed)}")
+    elif error.validator == "enum" and len(error.validator_value) > 6:
+        message = f"{error.instance!r} is not one of the {len(error.validator_value)} allowed values"
+    return shorten(message, 160)
 
 
 def load_personality(path: str | Path) -> Personality:
@@ -133,23 +132,21 @@ def load_personality(path: str | Path) -> Personality:
         _, doc = yamlfile.read(path)
     except yamlfile.YAMLFileError as exc:
         raise PersonalityError(str(exc)) from None
+    return from_document(path, doc)
+
+
+def from_document(path: Path, doc: Any) -> Personality:
+    """A personality from its document (as read from ``path``): validated, defaults filled, typed.
+
+    Everything that makes a Personality goes through here, so no personality skips a check or a
+    default (a region derived from another personality too).
+    """
     if not isinstance(doc, dict):
         raise PersonalityError(f"{path}: (document): must be a mapping")
-    error = jsonschema.exceptions.best_match(schemas.validator("personality").iter_errors(doc))
+    data = copy.deepcopy(doc)  # the validator fills the schema's defaults in place
+    error = jsonschema.exceptions.best_match(schemas.filling_validator("personality").iter_errors(data))
     if error is not None:
-        message = " ".join(error.message.split())
-        if error.validator == "enum" and len(error.validator_value) > 6:
-            message = f"{error.instance!r} is not one of the {len(error.validator_value)} allowed values"
-        if len(message) > 160:
-            message = message[:157] + "..."
-        raise PersonalityError(f"{path}: {_field(error.absolute_path)}: {message}")
-    data = _merge_defaults(doc, _DEFAULTS)
-    for network in data["network"]["networks"]:
-        network.setdefault("shared", False)
-        network.setdefault("router_external", False)
-        network.setdefault("is_default", False)
-        network.setdefault("port_security_enabled", True)
-        network.setdefault("subnets", [])
+        raise PersonalityError(f"{path}: {_field(error.absolute_path)}: {_message(error)}")
     _check_semantics(path, data)
     return Personality(name=data["name"], path=path, data=data)
 
@@ -192,8 +189,8 @@ def _check_semantics(path: Path, d: dict[str, Any]) -> None:
         for j, subnet in enumerate(network["subnets"]):
             try:
                 cidr = ipaddress.ip_network(subnet["cidr"])
-                gateway = subnet.get("gateway_ip")
-                if gateway is not None and ipaddress.ip_address(gateway) not in cidr:
+                gateway = subnet["gateway_ip"]
+                if gateway not in (None, "auto") and ipaddress.ip_address(gateway) not in cidr:
                     fail(f"{where}.subnets[{j}].gateway_ip", f"{gateway} is outside {cidr}")
             except ValueError as exc:
                 fail(f"{where}.subnets[{j}]", str(exc))
@@ -228,5 +225,5 @@ def _check_semantics(path: Path, d: dict[str, Any]) -> None:
 
 
 def _mv(version: str) -> tuple[int, int]:
-    major, minor = version.split(".")
+    major, minor = discover.normalize_version_number(version)[:2]
     return int(major), int(minor)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from .personality import Personality, PersonalityError, _check_semantics
+from .personality import Personality, PersonalityError, from_document
 from .state import CloudState
 
 if TYPE_CHECKING:
@@ -33,12 +33,12 @@ def _merged(base: Any, values: Any) -> Any:
 
 
 def region_names(personality: Personality) -> list[str]:
-    return [personality["region"], *(r["name"] for r in personality.data.get("regions", []))]
+    return [personality.region, *(r["name"] for r in personality.data.get("regions", []))]
 
 
 def region_personality(personality: Personality, name: str) -> Personality:
     """The personality as served in one region, its expected observations included."""
-    if name == personality["region"]:
+    if name == personality.region:
         return personality
     entry = next((r for r in personality.data.get("regions", []) if r["name"] == name), None)
     if entry is None:
@@ -48,9 +48,9 @@ def region_personality(personality: Personality, name: str) -> Personality:
     data["region"] = name
     data["expected_observations"] = {**personality.data["expected_observations"],
                                      **entry.get("expected_observations", {})}
-    _check_semantics(personality.path, data)
-    return Personality(name=personality.name, path=personality.path, data=data,
-                       cloud_url=personality.cloud_url)
+    region = from_document(personality.path, data)   # validated and default-filled like any personality
+    region.cloud_url = personality.cloud_url
+    return region
 
 
 class RegionState(CloudState):
@@ -86,5 +86,5 @@ def regional_catalog(first: Cloud) -> list[dict[str, Any]]:
         for entry in cloud.catalog():
             service = services.setdefault(entry["type"], {**entry, "urls": []})
             url = identity if entry["type"] == "identity" and identity else entry["url"]
-            service["urls"].append((cloud.personality["region"], url))
+            service["urls"].append((cloud.personality.region, url))
     return sorted(services.values(), key=lambda s: s["type"])

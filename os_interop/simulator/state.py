@@ -7,33 +7,22 @@ the personality is remembered, so :meth:`CloudState.created` can show what a run
 
 from __future__ import annotations
 
-import ipaddress
+import dataclasses
 import secrets
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 from .listing import public
 from .personality import Personality
+from .seeding import seed
+from .stamps import now
 
 KINDS = ("images", "tasks", "servers", "networks", "subnets", "routers", "ports", "floatingips",
          "security_groups", "security_group_rules", "containers", "objects")
 # glance tasks are API records that expire on their own, not resources anyone can delete
 RESOURCE_KINDS = tuple(k for k in KINDS if k != "tasks")
-
-
-def now(delta: timedelta = timedelta()) -> str:
-    """UTC timestamp in the ``2016-12-17T14:25:05Z`` style the APIs use."""
-    return (datetime.now(timezone.utc) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def new_mac() -> str:
-    return "fa:16:3e:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
 
 
 class CloudState:
@@ -55,120 +44,25 @@ class CloudState:
     def __init__(self, personality: Personality):
         p = personality
         self.lock = threading.RLock()
-        self.username = p["credentials"]["username"]
-        self.project_name = p["credentials"]["project_name"]
+        self.username = p.credentials.username
+        self.project_name = p.credentials.project_name
         self.password = secrets.token_urlsafe(18)
         self.user_id = uuid.uuid4().hex
         self.project_id = uuid.uuid4().hex
         self.provider_project_id = uuid.uuid4().hex
         self.domain = {"id": "default", "name": "Default"}
         self.tokens: dict[str, dict[str, Any]] = {}
-        self.flavors = {f["id"]: dict(f) for f in p["compute"]["flavors"]}
-        self.personality_rules = p["security_groups"]
+        self.flavors = {f.id: dataclasses.asdict(f) for f in p.compute.flavors}
+        self.security_group_rules_spec = p.security_groups
         self.store: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in KINDS}
         for kind in KINDS:
             setattr(self, kind, self.store[kind])
         self._seed(p)
         self.seeded = {(kind, rid) for kind in KINDS for rid in self.store[kind]}
 
-    # -- seeding ---------------------------------------------------------------------------------
     def _seed(self, p: Personality) -> None:
-        for i, image in enumerate(p["image"]["public_images"]):
-            size = image.get("size", 41126400)
-            iid = new_id()
-            self.images[iid] = {
-                "id": iid, "name": image["name"], "status": "active", "visibility": "public",
-                "protected": False, "owner": self.provider_project_id,
-                "disk_format": image["disk_format"], "container_format": image["container_format"],
-                "size": size, "virtual_size": None, "checksum": secrets.token_hex(16),
-                "os_hash_algo": "sha512", "os_hash_value": secrets.token_hex(64),
-                "min_disk": 0, "min_ram": 0, "os_hidden": False, "tags": [],
-                "created_at": now(timedelta(days=-30 - i)), "updated_at": now(timedelta(days=-30 - i)),
-                **image.get("properties", {}), "_data": None,
-            }
-        net = p["network"]
-        if net["service"] == "present":
-            for n in net["networks"]:
-                owner = self.project_id if n["owner"] == "project" else self.provider_project_id
-                network = self.add_network(n["name"], owner, n["shared"], n["router_external"], n["is_default"],
-                                           n["port_security_enabled"], [(s["cidr"], s.get("gateway_ip", "auto"),
-                                                                         s.get("name")) for s in n["subnets"]])
-                for sid, spec in zip(network["subnets"], n["subnets"]):
-                    if not spec.get("enable_dhcp", True):   # static: neutron then allows no IPv6 mode either
-                        self.subnets[sid].update(enable_dhcp=False, ipv6_ra_mode=None, ipv6_address_mode=None)
-            for n in net["networks"]:
-                if "router" in n:
-                    self.add_router(n["name"], n["router"])
-        else:
-            nova_net = p["compute"]["nova_networking"]
-            for n in nova_net["networks"]:
-                self.add_network(n["name"], self.provider_project_id, True, False, False, True,
-                                 [(c, "auto", None) for c in n["cidrs"]])
-            for pool in nova_net.get("floating_ip_pools", []):
-                self.add_network(pool["name"], self.provider_project_id, False, True, False, True,
-                                 [(pool["cidr"], "auto", None)])
-
-    def add_network(self, name: str, owner: str, shared: bool, external: bool, is_default: bool,
-                    port_security: bool, subnets: list[tuple[str, Any, str | None]]) -> dict[str, Any]:
-        """Create a network with its subnets (used for seeding and by auto-allocation)."""
-        nid = new_id()
-        network = {
-            "id": nid, "name": name, "tenant_id": owner, "project_id": owner, "admin_state_up": True,
-            "mtu": 1450, "status": "ACTIVE", "subnets": [], "shared": shared, "router:external": external,
-            "is_default": is_default, "port_security_enabled": port_security,
-            "availability_zone_hints": [], "availability_zones": ["nova"], "ipv4_address_scope": None,
-            "ipv6_address_scope": None, "description": "", "tags": [], "l2_adjacency": True,
-            "created_at": now(timedelta(days=-60)), "updated_at": now(timedelta(days=-60)), "revision_number": 1,
-        }
-        self.networks[nid] = network
-        for cidr, gateway, subnet_name in subnets:
-            self.add_subnet(network, cidr, gateway, subnet_name or f"{name}-subnet{'-v6' if ':' in cidr else ''}")
-        return network
-
-    def add_subnet(self, network: dict[str, Any], cidr: str, gateway: Any = "auto",
-                   name: str = "", owner: str | None = None) -> dict[str, Any]:
-        net = ipaddress.ip_network(cidr, strict=False)
-        if gateway == "auto":
-            gateway = str(net.network_address + 1)
-        first = net.network_address + (2 if gateway else 1)
-        last = net.broadcast_address - (1 if net.version == 4 else 0)
-        sid = new_id()
-        owner = owner or network["project_id"]
-        subnet = {
-            "id": sid, "name": name, "network_id": network["id"], "tenant_id": owner, "project_id": owner,
-            "ip_version": net.version, "cidr": str(net), "gateway_ip": gateway,
-            "allocation_pools": [{"start": str(first), "end": str(last)}], "enable_dhcp": True,
-            "dns_nameservers": [], "host_routes": [], "ipv6_ra_mode": "slaac" if net.version == 6 else None,
-            "ipv6_address_mode": "slaac" if net.version == 6 else None, "subnetpool_id": None,
-            "service_types": [], "description": "", "tags": [], "created_at": network["created_at"],
-            "updated_at": network["updated_at"], "revision_number": 0, "_used": set(),
-        }
-        self.subnets[sid] = subnet
-        network["subnets"].append(sid)
-        return subnet
-
-    def add_router(self, network_name: str, external_name: str) -> dict[str, Any]:
-        """A router from ``network_name``'s subnets to ``external_name`` (seeding and auto-allocation)."""
-        from .netops import attach_router_interface, set_router_gateway
-
-        inner = self.network_by_name(network_name)
-        rid = new_id()
-        router = {
-            "id": rid, "name": f"router-{network_name}", "tenant_id": inner["project_id"],
-            "project_id": inner["project_id"], "admin_state_up": True, "status": "ACTIVE",
-            "external_gateway_info": None, "routes": [], "description": "", "tags": [],
-            "distributed": False, "ha": False, "availability_zone_hints": [], "availability_zones": ["nova"],
-            "flavor_id": None, "created_at": inner["created_at"], "updated_at": inner["updated_at"],
-            "revision_number": 3,
-        }
-        self.routers[rid] = router
-        set_router_gateway(self, router, self.network_by_name(external_name)["id"])
-        for sid in inner["subnets"]:
-            attach_router_interface(self, router, self.subnets[sid])
-        return router
-
-    def network_by_name(self, name: str) -> dict[str, Any]:
-        return next(n for n in self.networks.values() if n["name"] == name)
+        """What is there at start (seeding.py); a subclass may prepare first (a further region shares the project)."""
+        seed(self, p)
 
     # -- tokens and secrets ----------------------------------------------------------------------
     def issue_token(self, version: str) -> dict[str, Any]:

@@ -34,7 +34,7 @@ def both_regions(regional, tmp_path_factory):
 
 def region_clouds(fleet):
     first = fleet.clouds[NAME]
-    return {c.personality["region"]: c for c in (first, *first.regions)}
+    return {c.personality.region: c for c in (first, *first.regions)}
 
 
 def test_every_region_is_probed_and_observed_as_its_personality_declares(both_regions, regional):

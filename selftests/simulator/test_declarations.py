@@ -11,6 +11,7 @@ import re
 import pytest
 import requests
 
+from os_interop.apis.versions import parse as version_key
 from os_interop.simulator import shipped_personalities
 
 NAMES = [p.stem for p in shipped_personalities()]
@@ -33,7 +34,7 @@ def test_served_surface_matches_declarations(fleet, personalities, client, name)
     seen["catalog.versioned_services"] = sorted(t for t, u in urls.items() if re.search(r"/v\d+(\.\d+)?/?$", u))
 
     versions = requests.get(fleet.url(name) + "/image/", timeout=5).json()["versions"]
-    seen["image.versions"] = sorted((v["id"] for v in versions), key=lambda i: tuple(map(int, i[1:].split("."))))
+    seen["image.versions"] = sorted((v["id"] for v in versions), key=version_key)
     schema = c.image("GET", "/v2/schemas/image")
     if schema.status_code == 200:
         seen["image.disk_formats"] = sorted(f for f in schema.json()["properties"]["disk_format"]["enum"] if f)
@@ -44,9 +45,9 @@ def test_served_surface_matches_declarations(fleet, personalities, client, name)
 
     root = requests.get(fleet.url(name) + "/compute/", timeout=5).json()["versions"]
     seen["compute.max_microversion"] = max((v["version"] or v["id"][1:] for v in root),
-                                           key=lambda t: tuple(map(int, t.split("."))))
+                                           key=version_key)
 
-    if personalities[name]["network"]["service"] == "present":
+    if personalities[name].network.service == "present":
         networks = c.network("GET", "/networks").json()["networks"]
         seen["network.candidates"] = sorted(n["name"] for n in networks
                                             if n["shared"] or n["project_id"] == c.project_id)

@@ -25,7 +25,7 @@ def test_generic_password_auth_and_catalog(fleet, personalities, client, name):
     expected = p.expected_observations["catalog.services"]
     assert sorted(access.service_catalog.get_endpoints()) == expected
     assert access.project_id == c.project_id and len(c.project_id) == 32
-    major = "3" if any(v.startswith("v3") for v in p["identity"]["versions"]) else "2.0"
+    major = "3" if p.identity.offers_v3 else "2.0"
     assert type(access).__name__ == ("AccessInfoV3" if major == "3" else "AccessInfoV2")
     for service_type in expected:
         assert c.session.get_endpoint(service_type=service_type, interface="public").startswith(fleet.url(name))

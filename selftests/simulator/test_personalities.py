@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from os_interop.simulator import PersonalityError, find_personality, load_personality, shipped_personalities
+from os_interop import schemas
+from os_interop.apis import versions
+from os_interop.simulator import PersonalityError, find_personality, load_personality, sections, shipped_personalities
 
 REQUIRED = {"rackspace-2015", "hpcloud-2015", "dreamhost-2015", "citycloud-2018", "ovh-2018",
             "upstream-default", "ambiguous-networks", "wrong-host-discovery"}
@@ -30,11 +33,6 @@ NETWORK_FLAGS = {"network.default_interface": "default_interface", "floating_ip.
                  "floating_ip.routes_ipv6_externally": "routes_ipv6_externally",
                  "floating_ip.confirmed_nat_destination": "nat_destination",
                  "floating_ip.confirmed_nat_source": "nat_source"}
-
-
-def _version_key(text: str) -> tuple[int, int]:
-    major, _, minor = text.lstrip("v").partition(".")
-    return int(major), int(minor or 0)
 
 
 def test_the_shipped_fleet_is_complete_and_valid():
@@ -72,7 +70,7 @@ def test_expected_lists_are_sorted_like_the_probes_sort_them(path):
     obs = load_personality(path).expected_observations
     for key, value in obs.items():
         if isinstance(value, list):
-            order = (lambda v: sorted(v, key=_version_key)) if key == "image.versions" else sorted
+            order = (lambda v: sorted(v, key=versions.parse)) if key == "image.versions" else sorted
             assert value == order(value), key
 
 
@@ -123,3 +121,52 @@ def test_unreadable_and_malformed_files_are_personality_errors(tmp_path):
             load_personality(path)
     with pytest.raises(PersonalityError, match="no such personality"):
         find_personality("no-such-cloud")
+
+
+@pytest.mark.parametrize("edit, line", [
+    (lambda d: d["compute"].update(adress_tags=False), "compute: unknown key 'adress_tags': did you mean 'address_tags'?"),
+    (lambda d: d.update(secrity_groups={}), "(document): unknown key 'secrity_groups': did you mean 'security_groups'?"),
+    (lambda d: d["network"]["networks"][0]["subnets"][0].update(gateway="10.0.0.1"),
+     "network.networks[0].subnets[0]: unknown key 'gateway': did you mean 'gateway_ip'?"),
+])
+def test_a_misspelt_key_fails_at_load_with_the_fix(tmp_path, edit, line):
+    path = _mutated(tmp_path, edit)
+    with pytest.raises(PersonalityError) as info:
+        load_personality(path)
+    assert str(info.value) == f"{path}: {line}"
+
+
+def test_defaults_come_from_the_schema_alone(tmp_path):
+    """A minimal personality gets every optional value from the schema's `default`s, typed."""
+    doc = yaml.safe_load(find_personality("upstream-default").read_text())
+    for section, key in (("compute", "flavors"), ("compute", "address_tags"), ("image", "stores")):
+        doc[section].pop(key, None)
+    for key in ("security_groups", "credentials", "catalog", "region", "object_store"):
+        doc.pop(key, None)
+    p = load_personality(_write(tmp_path, yaml.safe_dump(doc)))
+    schema = schemas.load("personality")["properties"]
+    assert p.region == schema["region"]["default"]
+    assert p.credentials.username == schema["credentials"]["properties"]["username"]["default"]
+    assert p.catalog.interfaces == schema["catalog"]["properties"]["interfaces"]["default"]
+    assert [f.name for f in p.compute.flavors] == [f["name"] for f in schema["compute"]["properties"]["flavors"]["default"]]
+    assert p.compute.address_tags is schema["compute"]["properties"]["address_tags"]["default"]
+    assert p.security_groups.new_group == schema["security_groups"]["properties"]["new_group"]["default"]
+    assert p.image.stores is None and p.object_store is False
+    assert p.network.networks[0].subnets[0].gateway_ip == "auto"
+
+
+def test_every_schema_key_has_a_typed_field():
+    """The typed sections and the schema name the same keys (a new schema key needs a field)."""
+    schema = schemas.load("personality")
+    top = schema["properties"]
+    defs = schema["$defs"]
+    pairs = [(sections.Credentials, top["credentials"]), (sections.Identity, top["identity"]),
+             (sections.Catalog, top["catalog"]), (sections.Image, top["image"]), (sections.Compute, top["compute"]),
+             (sections.Networking, top["network"]), (sections.SecurityGroups, top["security_groups"]),
+             (sections.PublicImage, defs["image"]), (sections.Network, defs["network"]),
+             (sections.Subnet, defs["network"]["properties"]["subnets"]["items"]),
+             (sections.Flavor, top["compute"]["properties"]["flavors"]["items"]),
+             (sections.NovaNetworking, top["compute"]["properties"]["nova_networking"]),
+             (sections.TaskDefaults, top["image"]["properties"]["task_defaults"])]
+    for cls, sub in pairs:
+        assert {f.name for f in dataclasses.fields(cls)} == set(sub["properties"]), cls.__name__

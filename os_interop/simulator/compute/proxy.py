@@ -2,29 +2,24 @@
 
 They render the same state the image and network services use (nova proxied glance and neutron,
 or did the networking itself with nova-network) and disappear from microversion 2.36 on.
-Mixed into :class:`~os_interop.simulator.compute.ComputeService`.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from .http import HTTPError, Request, Response, Router, json_response
-from .listing import public
-from .netops import NetError, add_rule, candidate_networks, create_floating_ip, create_group, delete_group, \
-    ensure_default_group, group_rules, release_floating_ip
+from ..http import Request, Response, json_response
+from ..listing import public
+from ..networks.addresses import candidate_networks
+from ..networks.errors import NetError
+from ..networks.routing import create_floating_ip, release_floating_ip
+from ..networks.rules import add_rule, create_group, delete_group, ensure_default_group, group_rules
+from ..service import Router
+from .part import ComputePart
 
 
-class ProxyAPIs:
-    """Routes and views of the proxy APIs; needs ``state``, ``personality``, ``error``, ``_at_least``."""
-
-    state: Any
-    personality: Any
-    error: Callable[..., HTTPError]
-    _at_least: Callable[[Request, str], bool]
-    _visible_images: Callable[[Request], list[dict[str, Any]]]
-
-    def proxy_routes(self, r: Router) -> None:
+class Proxy(ComputePart):
+    def routes(self, r: Router) -> None:
         r.add("GET", "/images", self.proxy(self.list_images))
         r.add("GET", "/images/detail", self.proxy(self.list_images))
         r.add("GET", "/images/{image_id}", self.proxy(self.show_image))
@@ -38,33 +33,14 @@ class ProxyAPIs:
         r.add("GET", "/os-networks", self.proxy(self.list_networks))
         r.add("GET", "/os-networks/{network_id}", self.proxy(self.show_network))
 
-    # -- which networking nova has ------------------------------------------------------------------
-    @property
-    def _neutron(self) -> bool:
-        return self.personality["network"]["service"] == "present"
-
-    def _nova_net(self) -> dict[str, Any]:
-        return self.personality["compute"].get("nova_networking", {})
-
-    def _feature(self, kind: str) -> bool:
-        net = self.personality["network"]
-        if kind == "fip":  # nova proxies neutron (pools: the external networks, maybe none)
-            return self._neutron or bool(self._nova_net().get("floating_ip_pools"))
-        if kind == "sg":
-            if self._neutron:
-                return "security-group" in net["extensions"]
-            return bool(self._nova_net().get("security_groups"))
-        return True
-
     def proxy(self, handler: Callable[..., Response], feature: str = "") -> Callable[..., Response]:
         """Wrap a proxy API: 404 from microversion 2.36 on, and when the cloud lacks the feature."""
         def wrapped(req: Request, **params: str) -> Response:
-            if self._at_least(req, "2.36") or (feature and not self._feature(feature)):
+            if self.service.at_least(req, "2.36") or (feature and not self.service.feature(feature)):
                 raise self.error(404, "The resource could not be found.")
             return handler(req, **params)
         return wrapped
 
-    # -- images -----------------------------------------------------------------------------------------
     def _image_view(self, req: Request, image: dict[str, Any]) -> dict[str, Any]:
         meta = {k: v for k, v in public(image).items() if k not in ("id", "name", "status", "created_at", "updated_at",
                                                                      "size", "min_disk", "min_ram", "tags", "owner",
@@ -75,7 +51,7 @@ class ProxyAPIs:
                 "links": [{"rel": "self", "href": f"{req.service_base}/images/{image['id']}"}]}
 
     def list_images(self, req: Request) -> Response:
-        images = self._visible_images(req)
+        images = self.servers.visible_images(req)
         if req.path.endswith("/detail"):
             return json_response(200, {"images": [self._image_view(req, i) for i in images]})
         return json_response(200, {"images": [{"id": i["id"], "name": i["name"],
@@ -84,12 +60,11 @@ class ProxyAPIs:
                                               for i in images]})
 
     def show_image(self, req: Request, image_id: str) -> Response:
-        image = next((i for i in self._visible_images(req) if i["id"] == image_id), None)
+        image = next((i for i in self.servers.visible_images(req) if i["id"] == image_id), None)
         if image is None:
             raise self.error(404, "Image not found.")
         return json_response(200, {"image": self._image_view(req, image)})
 
-    # -- proxy APIs: floating IPs ----------------------------------------------------------------------
     def _pools(self) -> list[dict[str, Any]]:
         return sorted((n for n in self.state.networks.values() if n["router:external"]), key=lambda n: n["name"])
 
@@ -115,7 +90,7 @@ class ProxyAPIs:
             if pool is None:
                 raise self.error(404, "Floating IP pool not found." if pool_name else "No more floating IPs available.")
             try:
-                fip = create_floating_ip(self.state, project, pool["id"], nova_network=not self._neutron)
+                fip = create_floating_ip(self.state, project, pool["id"], nova_network=not self.service.neutron)
             except NetError as exc:
                 raise self.error(404 if exc.status == 409 else 400, exc.message) from None
             return json_response(200, {"floating_ip": self._fip_view(fip)})
@@ -130,7 +105,6 @@ class ProxyAPIs:
                 return Response(202)
             return json_response(200, {"floating_ip": self._fip_view(fip)})
 
-    # -- proxy APIs: security groups -------------------------------------------------------------------
     def _rule_view(self, rule: dict[str, Any]) -> dict[str, Any]:
         other = self.state.security_groups.get(rule["remote_group_id"] or "")
         proto = rule["protocol"]
@@ -142,7 +116,7 @@ class ProxyAPIs:
                 "ip_range": {"cidr": rule["remote_ip_prefix"]} if rule["remote_ip_prefix"] else {},
                 "group": {"name": other["name"], "tenant_id": other["project_id"]} if other else {}}
 
-    def _group_view(self, group: dict[str, Any]) -> dict[str, Any]:
+    def group_view(self, group: dict[str, Any]) -> dict[str, Any]:
         return {"id": group["id"], "name": group["name"], "description": group["description"],
                 "tenant_id": group["project_id"],
                 "rules": [self._rule_view(r) for r in group_rules(self.state, group["id"])
@@ -160,7 +134,7 @@ class ProxyAPIs:
             ensure_default_group(self.state, project)
             if req.method == "GET":
                 groups = [g for g in self.state.security_groups.values() if g["project_id"] == project]
-                return json_response(200, {"security_groups": [self._group_view(g) for g in groups]})
+                return json_response(200, {"security_groups": [self.group_view(g) for g in groups]})
             try:
                 body = req.json()["security_group"]
                 name = body["name"]
@@ -169,8 +143,8 @@ class ProxyAPIs:
             if any(g["name"] == name and g["project_id"] == project for g in self.state.security_groups.values()):
                 raise self.error(400, f"Security group {name} already exists")
             group = create_group(self.state, project, name, body.get("description", ""),
-                                 rules=self.personality["security_groups"]["new_group"])
-            return json_response(200, {"security_group": self._group_view(group)})
+                                 rules=self.personality.security_groups.new_group)
+            return json_response(200, {"security_group": self.group_view(group)})
 
     def security_group(self, req: Request, group_id: str) -> Response:
         with self.state.lock:
@@ -184,7 +158,7 @@ class ProxyAPIs:
             if req.method == "PUT":
                 body = (req.json() or {}).get("security_group", {})
                 group.update({k: body[k] for k in ("name", "description") if k in body})
-            return json_response(200, {"security_group": self._group_view(group)})
+            return json_response(200, {"security_group": self.group_view(group)})
 
     def create_group_rule(self, req: Request) -> Response:
         try:
@@ -216,17 +190,16 @@ class ProxyAPIs:
             del self.state.security_group_rules[rule_id]
         return Response(202)
 
-    # -- proxy APIs: networks ------------------------------------------------------------------------
     def _network_view(self, network: dict[str, Any]) -> dict[str, Any]:
         v4 = next((self.state.subnets[s] for s in network["subnets"] if self.state.subnets[s]["ip_version"] == 4), None)
-        nova_net = not self._neutron
+        nova_net = not self.service.neutron
         return {"id": network["id"], "label": network["name"],
                 "cidr": v4["cidr"] if v4 and nova_net else None,
                 "gateway": v4["gateway_ip"] if v4 and nova_net else None,
                 "project_id": network["project_id"] if nova_net else None}
 
     def _networks(self, req: Request) -> list[dict[str, Any]]:
-        if self._neutron:
+        if self.service.neutron:
             return candidate_networks(self.state, req.auth["project_id"])
         return [n for n in self.state.networks.values() if not n["router:external"]]
 
