@@ -70,7 +70,7 @@ def _wait(cloud: CloudUnderTest, server_id: str) -> dict[str, Any]:
     url = compute.url(cloud, f"/servers/{server_id}")
     _, body = wait_for(lambda: _poll(cloud, url),
                        lambda s: s.get("status") in ("ACTIVE", "ERROR"),
-                       cloud_timeout(cloud, "osi_boot_timeout", BOOT_TIMEOUT))
+                       cloud_timeout(cloud, "osi_boot_timeout", BOOT_TIMEOUT), stop=cloud.resources.closed)
     return body
 
 
