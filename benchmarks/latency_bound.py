@@ -76,7 +76,7 @@ def run_once(latency_ms: float, build_s: float, personality: str = PERSONALITY,
         out = Path(tmp) / "out"
         started = time.monotonic()
         subprocess.run([sys.executable, "-m", "os_interop.cli", "run", "--cloud", personality,
-                        "--out", str(out), "-n", "0"], env=env, check=False,
+                        "--out", str(out), "-n", "0"], env=env, check=False, cwd=source or None,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wall = time.monotonic() - started
         path = out / personality / "evidence.jsonl"

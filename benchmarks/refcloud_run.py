@@ -55,17 +55,19 @@ def boot_seconds(evidence: list[dict[str, Any]]) -> float:
     return active["time"] - (create["time"] - (create.get("elapsed_ms") or 0) / 1000)
 
 
-def run(clouds_yaml: Path, source: Path | None = None) -> tuple[float, int, list[dict[str, Any]]]:
-    """Wall time, exit code and evidence of `os-interop run --cloud refcloud` (one process)."""
+def run(clouds_yaml: Path, source: Path | None = None,
+        keep: Path | None = None) -> tuple[float, int, list[dict[str, Any]]]:
+    """Wall time, exit code and evidence of `os-interop run --cloud refcloud` (one process);
+    `keep`: leave the run's results directory there."""
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("OS_")},
            "OS_CLIENT_CONFIG_FILE": str(clouds_yaml)}
     if source is not None:
         env["PYTHONPATH"] = str(source)
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "out"
+        out = keep or Path(tmp) / "out"
         started = time.monotonic()
         done = subprocess.run([sys.executable, "-m", "os_interop.cli", "run", "--cloud", "refcloud",
-                               "--out", str(out), "-n", "0"], env=env, check=False,
+                               "--out", str(out), "-n", "0"], env=env, check=False, cwd=source or None,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=900)
         wall = time.monotonic() - started
         path = out / "refcloud" / "evidence.jsonl"
@@ -73,12 +75,14 @@ def run(clouds_yaml: Path, source: Path | None = None) -> tuple[float, int, list
     return wall, done.returncode, evidence
 
 
-def measure(config: str = "upstream", sources: dict[str, Path | None] | None = None) -> dict[str, Any]:
-    """Per source (label -> checkout, None: the installed suite): wall time, boot time, target."""
+def measure(config: str = "upstream", sources: dict[str, Path | None] | None = None,
+            keep: Path | None = None) -> dict[str, Any]:
+    """Per source (label -> checkout, None: the installed suite): wall time, boot time, target.
+    Each source runs once, in the order given; `keep`: results go to keep/<n>-<label>/."""
     found: dict[str, Any] = {"config": config, "runs": {}}
     with reference_cloud(config) as clouds_yaml:
-        for label, source in (sources or {"installed": None}).items():
-            wall, code, evidence = run(clouds_yaml, source)
+        for n, (label, source) in enumerate((sources or {"installed": None}).items()):
+            wall, code, evidence = run(clouds_yaml, source, keep / f"{n}-{label}" if keep else None)
             boot = boot_seconds(evidence)
             found["runs"][label] = {"wall_s": round(wall, 2), "exit": code, "requests": len(evidence),
                                     "boot_s": round(boot, 2), "target_s": round(boot + MARGIN_S, 2),
@@ -92,12 +96,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", action="append", default=[], metavar="[LABEL=]DIR",
                         help="run the suite from this checkout (repeatable, one run each), e.g. "
                              "before=/tmp/main; default: the installed suite")
+    parser.add_argument("--keep", type=Path, help="keep each run's results under this directory")
     args = parser.parse_args(argv)
     sources: dict[str, Path | None] = {}
     for spec in args.source:
         label, _, where = spec.rpartition("=")
         sources[label or where] = Path(where)
-    m = measure(args.config, sources or None)
+    m = measure(args.config, sources or None, args.keep)
     over = False
     for label, r in m["runs"].items():
         over |= r["wall_s"] > r["target_s"]

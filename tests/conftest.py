@@ -46,9 +46,30 @@ def _upload(cloud: CloudUnderTest) -> upload_flow.Upload:
     return cloud.remember("upload", do_upload)
 
 
+def _fallback(cloud: CloudUnderTest) -> dict[str, Any] | None:
+    """The network to name when nova cannot choose: one that can take a floating IP."""
+    if network.extensions(cloud) is None:
+        return None
+    topo = network.topology(cloud)
+    return network.boot_network(topo, network.candidates(topo))
+
+
+def _compute(cloud: CloudUnderTest) -> None:
+    """What the create reads from nova: the flavors, and whether a config drive can be asked for."""
+    server_flow.smallest_flavor(cloud)
+    server_flow.config_drive(cloud)
+
+
 def _boot(cloud: CloudUnderTest) -> server_flow.Boot:
     """The run's one boot attempt, with no network named; when nova cannot choose, on a
-    network that can take a floating IP (network.boot_network), so the lifecycle tests that path."""
+    network that can take a floating IP (network.boot_network), so the lifecycle tests that path.
+
+    The network and compute reads do not depend on the image: they are read in threads of
+    their own meanwhile (remembered, so each is read once and a failure is raised here, in
+    the order a serial boot meets it), which keeps the create's critical path short."""
+    test = cloud.conn.recorder.current_test or "(boot)"
+    for key, read in (("boot:network", _fallback), ("boot:compute", _compute)):
+        Ahead(cloud, key, lambda read=read: read(cloud), test).start()
     provider = [i for i in image.provider_images(cloud) if i.get("status") == "active"]
     preferred = image.preferred_format(cloud)
     provider.sort(key=lambda i: (i.get("disk_format") != preferred, i.get("size") or 0))
@@ -58,10 +79,8 @@ def _boot(cloud: CloudUnderTest) -> server_flow.Boot:
         chosen = {"id": uploaded.image_id} if uploaded.active else None
     if chosen is None:
         blocked("no bootable image: the provider lists none and no upload worked")
-    fallback = None
-    if network.extensions(cloud) is not None:
-        topo = network.topology(cloud)
-        fallback = network.boot_network(topo, network.candidates(topo))
+    fallback = cloud.remember("boot:network", lambda: _fallback(cloud))
+    cloud.remember("boot:compute", lambda: _compute(cloud))
     return server_flow.boot(cloud, chosen, fallback["id"] if fallback else None)
 
 
