@@ -164,6 +164,7 @@ class Journal:
         # and creates nothing more, so cleanup sees every entry there will ever be
         self.closed = threading.Event()
         self._intending = threading.Lock()
+        self._writing = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def close(self) -> None:
@@ -174,7 +175,7 @@ class Journal:
     def write(self, record: dict[str, Any]) -> None:
         record = {"run_id": self.run_id, "time": round(time.time(), 3), **record}
         line = json.dumps(record, sort_keys=True) + "\n"
-        with open(self.path, "a+b") as f:
+        with self._writing, open(self.path, "a+b") as f:    # the boot's thread writes too
             if f.tell() and (f.seek(-1, os.SEEK_END), f.read(1))[1] != b"\n":
                 line = "\n" + line     # a line cut by a crash must not swallow this one
             f.write(line.encode("utf-8"))
