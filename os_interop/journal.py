@@ -165,12 +165,24 @@ class Journal:
         self.closed = threading.Event()
         self._intending = threading.Lock()
         self._writing = threading.Lock()
+        self._flows: list[threading.Thread] = []
         path.parent.mkdir(parents=True, exist_ok=True)
 
+    def track(self, flow: threading.Thread) -> None:
+        """A background flow that creates through this journal: close() waits for it."""
+        self._flows.append(flow)
+
     def close(self) -> None:
-        """No create from now on; one being journaled right now is finished first."""
+        """Before cleanup: no create from now on (one being journaled right now is finished
+        first), and the background flows end — their polls stop at once (`closed`), a request
+        in flight gets its answer window (api_timeout + SETTLE_MARGIN), so cleanup finds its
+        create answered and journaled; one still unanswered then is cleanup's to wait for."""
         with self._intending:
             self.closed.set()
+        deadline = time.monotonic() + self.answer_window + SETTLE_MARGIN
+        for flow in self._flows:
+            if flow is not threading.current_thread():
+                flow.join(max(0.0, deadline - time.monotonic()))
 
     def write(self, record: dict[str, Any]) -> None:
         record = {"run_id": self.run_id, "time": round(time.time(), 3), **record}

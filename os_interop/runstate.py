@@ -96,5 +96,6 @@ class RunState:
     def clean_up_workers_clouds(self) -> None:
         for ctx in self.connections.values():
             if isinstance(ctx, CloudUnderTest):
+                ctx.resources.close()      # background flows (the run's boot) end first
                 ctx.conn.recorder.begin_test("(cleanup)")
                 self.clean_up(ctx.resources.entries, ctx.raw_requester())

@@ -11,7 +11,7 @@ actually probes.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -24,7 +24,7 @@ from os_interop.outcomes import blocked
 from os_interop.plugin import parse_nodeid
 
 NEEDS_SERVER = ("run_boot", "run_server")
-_AHEAD = pytest.StashKey[dict[str, Any]]()   # cloud name -> Ahead, or None: nothing to start
+_STARTED = pytest.StashKey[set[str]]()   # clouds whose first probe has been set up
 
 
 def _upload(cloud: CloudUnderTest) -> upload_flow.Upload:
@@ -95,11 +95,11 @@ def _server_first(request: pytest.FixtureRequest) -> None:
     start its boot now, in the background, under that probe's name."""
     if "cloud" not in request.fixturenames or "osi_cloud_name" not in request.fixturenames:
         return
-    started = request.config.stash.setdefault(_AHEAD, {})
+    started = request.config.stash.setdefault(_STARTED, set())
     name = request.getfixturevalue("osi_cloud_name")
     if name in started:
         return
-    started[name] = None
+    started.add(name)
     users = [i for i in request.session.items if _cloud_of(i) == name
              and any(f in getattr(i, "fixturenames", ()) for f in NEEDS_SERVER)]
     if not users:
@@ -107,18 +107,7 @@ def _server_first(request: pytest.FixtureRequest) -> None:
     cloud: CloudUnderTest = request.getfixturevalue("cloud")
     if cloud.endpoint("compute") is None:      # run_boot skips; nothing to boot
         return
-    started[name] = Ahead(cloud, "server", lambda: _boot(cloud),
-                          parse_nodeid(users[0].nodeid)[0]).start()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_sessionfinish(session: pytest.Session) -> Iterator[None]:
-    """Before cleanup (the plugin's sessionfinish): stop the background boots, so that every
-    create they made is journaled and none is made after cleanup began."""
-    for ahead in (session.config.stash.get(_AHEAD, None) or {}).values():
-        if ahead is not None:
-            ahead.stop()
-    yield
+    Ahead(cloud, "server", lambda: _boot(cloud), parse_nodeid(users[0].nodeid)[0]).start()
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ that would have booted in a serial run (the first selected probe using the serve
 evidence reads the same; whatever the boot raises (Unknown, blocked, a skip) is remembered
 and raised in each probe that uses the server, as before.
 
-When the run ends — its last probe, Ctrl-C or SIGTERM — `stop` closes the cloud's journal
-(no create after that, none half-journaled), ends the thread's polls at once, and waits for
-a request still in flight (bounded by the cloud's api_timeout) so cleanup sees the create
-answered and journaled; if it is still unanswered, cleanup's own wait for an in-flight create
-takes over.
+The thread is tracked by the cloud's journal. When the run ends — its last probe, Ctrl-C or
+SIGTERM — cleanup first closes the journal (RunState.clean_up_workers_clouds): no create after
+that, none half-journaled, the thread's polls end at once, and a request still in flight gets
+its answer window (bounded by the cloud's api_timeout) so cleanup sees the create answered and
+journaled; if it is still unanswered, cleanup's own wait for an in-flight create takes over.
 """
 
 from __future__ import annotations
@@ -21,9 +21,6 @@ import threading
 from typing import Any, Callable
 
 from os_interop.cloud import CloudUnderTest
-
-JOIN_MARGIN = 5.0    # seconds beyond one request's api_timeout that stop() waits for the thread
-
 
 class Ahead:
     """`cloud.remember(key, compute)` run in a background thread, credited to `test_id`."""
@@ -34,6 +31,7 @@ class Ahead:
         self.thread = threading.Thread(target=self._run, name=f"osi-{key}-{cloud.name}", daemon=True)
 
     def start(self) -> "Ahead":
+        self.cloud.resources.track(self.thread)
         self.thread.start()
         return self
 
@@ -45,7 +43,6 @@ class Ahead:
             pass
 
     def stop(self) -> bool:
-        """No more creates, no more polls; True when the thread has ended."""
+        """No more creates, no more polls (Journal.close); True when the thread has ended."""
         self.cloud.resources.close()
-        self.thread.join(float(self.cloud.session.timeout or 30) + JOIN_MARGIN)
         return not self.thread.is_alive()
