@@ -23,10 +23,6 @@ class Memo:
         self._making: set[str] = set()
         self._changed = threading.Condition()
 
-    def __contains__(self, key: str) -> bool:
-        with self._changed:
-            return key in self._done
-
     def once(self, key: str, make: Callable[[], Any]) -> Any:
         """The result for `key`, made now by this thread or earlier/meanwhile by another.
         `make` should catch what it wants remembered; whatever it raises is not remembered,
