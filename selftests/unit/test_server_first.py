@@ -6,6 +6,8 @@ a background poll stops at once. Threads meet through Events here, never through
 import threading
 
 import pytest
+import requests
+import requests_mock
 
 from os_interop import journal
 from os_interop.flows import polling
@@ -13,6 +15,7 @@ from os_interop.flows import server as server_flow
 from os_interop.flows.ahead import Ahead
 from os_interop.memo import Interrupted
 from os_interop.outcomes import Blocked, blocked
+from os_interop.session import read_environment_steadily
 
 from .test_reads import COMPUTE, IMAGE, cloud  # noqa: F401 - the fixture: a healthy v2 cloud
 
@@ -162,3 +165,23 @@ def test_stopping_a_background_boot_leaves_its_server_journaled_and_creates_noth
         cloud.remember("server", lambda: "not booted again")
     records = cloud.recorded().values()
     assert {r["test"] for r in records} == {ahead.test_id}
+
+
+def test_an_environment_changing_while_requests_reads_it_is_read_again(monkeypatch):
+    """pytest removes PYTEST_CURRENT_TEST in the main thread while the boot's thread has
+    requests iterate os.environ for proxies: the KeyError that race raises is read past."""
+    http = requests.Session()
+    adapter = requests_mock.Adapter()
+    http.mount("http://", adapter)
+    adapter.register_uri("GET", "http://x/", text="ok")
+    real, reads = requests.sessions.get_environ_proxies, []
+
+    def racing(url, no_proxy=None):
+        reads.append(url)
+        if len(reads) == 1:
+            raise KeyError("PYTEST_CURRENT_TEST")
+        return real(url, no_proxy=no_proxy)
+    monkeypatch.setattr(requests.sessions, "get_environ_proxies", racing)
+    read_environment_steadily(http)
+    assert http.get("http://x/").text == "ok"
+    assert (len(reads), adapter.call_count) == (2, 1)
