@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from os_interop.cloud import CloudUnderTest
 
+
 class Ahead:
     """`cloud.remember(key, compute)` run in a background thread, credited to `test_id`."""
 
