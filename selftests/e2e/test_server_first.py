@@ -4,8 +4,9 @@ server's POST reaches the cloud, which only a run that boots in the background c
 a selection without a server-using probe boots nothing; and a signal while the background
 create is in flight — the main thread inside a read-only probe — still leaves nothing.
 
-The held read-only request waits on an Event set by the server's POST, bounded by the
-cloud's api_timeout: a serial run would get there only after giving up on it.
+The held read-only request waits on an Event set by the server's POST: a serial run sends
+that POST only after the read-only probes, so its held request times out (api_timeout 3 s)
+and its evidence shows the POST after it — the order these tests check, not a duration.
 """
 
 import json
