@@ -96,6 +96,9 @@ class RunState:
     def clean_up_workers_clouds(self) -> None:
         for ctx in self.connections.values():
             if isinstance(ctx, CloudUnderTest):
-                ctx.resources.close()      # background flows (the run's boot) end first
+                try:
+                    ctx.resources.close()      # background flows (the run's boot) end first
+                except KeyboardInterrupt:      # a signal meanwhile: cleanup still runs
+                    self.interrupted = True
                 ctx.conn.recorder.begin_test("(cleanup)")
                 self.clean_up(ctx.resources.entries, ctx.raw_requester())
