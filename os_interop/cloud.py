@@ -17,6 +17,7 @@ from keystoneauth1 import exceptions as ks
 from os_interop import answers, targets
 from os_interop.answers import Answer, Unknown
 from os_interop.journal import Journal
+from os_interop.memo import Memo
 from os_interop.session import CloudConnection
 from os_interop.targets import Target
 
@@ -36,7 +37,7 @@ class CloudUnderTest:
         self.session = self.conn.session
         self.resources = Journal(cloud_dir / f"journal-{worker}.jsonl", run_id,
                                  self.raw_requester(), float(self.session.timeout or 30))
-        self.memo: dict[str, Any] = {}
+        self.memo = Memo()
         region = self.conn.connection.config
         interface = region.get_interface() or "public"
         self.interface: str = interface[0] if isinstance(interface, list) else interface
@@ -88,16 +89,20 @@ class CloudUnderTest:
         return self.session.request(url, method, headers=headers, **kwargs)
 
     def get(self, url: str, fresh: bool = False, **kwargs: Any) -> requests.Response:
-        """GET, answered from this worker's cache when the same URL was fetched before."""
+        """GET, answered from this worker's cache when the same URL was fetched before (or is
+        being fetched by another thread: then its answer is waited for, not asked again)."""
         headers = kwargs.get("headers") or {}
-        cacheable = not fresh and set(kwargs) <= {"headers"}
+        if fresh or not set(kwargs) <= {"headers"}:
+            return self.request("GET", url, **kwargs)
+        recorder = self.conn.recorder
         key = (url, headers.get("OpenStack-API-Version"))
-        cached = self.conn.recorder.last_by_url.get(key) if cacheable else None
-        if cached is not None:
-            evidence_id, response = cached
-            self.conn.recorder.note_used(evidence_id)
-            return response
-        return self.request("GET", url, **kwargs)
+        with recorder.fetching(key):
+            cached = recorder.last_by_url.get(key)
+            if cached is not None:
+                evidence_id, response = cached
+                recorder.note_used(evidence_id)
+                return response
+            return self.request("GET", url, **kwargs)
 
     def answer(self, method: str, url: str | None,
                expect: "answers.Mapping[int, str | None]" = answers.DOCUMENT,
@@ -127,24 +132,29 @@ class CloudUnderTest:
         return self.request("DELETE", url, **kwargs)
 
     def remember(self, key: str, compute: Callable[[], Any]) -> Any:
-        """Compute a value once per cloud and worker (the run's image, its server).
+        """Compute a value once per cloud and worker (the run's image, its server), in
+        whichever thread asks first; a caller in another thread meanwhile waits for it.
 
-        Later callers are credited with the exchanges that produced it, and a failure is
-        remembered too: a probe that could not boot a server must not boot a second one.
+        Later callers are credited with the exchanges that produced it, and a failure (an
+        exception, a skip, a block) is remembered too: a probe that could not boot a server
+        must not boot a second one.
         """
         recorder = self.conn.recorder
-        if key not in self.memo:
+
+        def credited() -> tuple[Any, list[str]]:
             before = set(recorder.used())
             try:
                 value: Any = compute()
-            except Exception as exc:  # re-raised for every later caller
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # noqa: BLE001 - re-raised for every caller
                 value = exc
-            self.memo[key] = (value, [i for i in recorder.used() if i not in before])
-        else:
-            for evidence_id in self.memo[key][1]:
-                recorder.note_used(evidence_id)
-        value = self.memo[key][0]
-        if isinstance(value, Exception):
+            return value, [i for i in recorder.used() if i not in before]
+
+        value, used = self.memo.once(key, credited)
+        for evidence_id in used:
+            recorder.note_used(evidence_id)
+        if isinstance(value, BaseException):
             raise value
         return value
 

@@ -7,12 +7,13 @@ cloud and worker; results.py merges them into <cloud>/evidence.jsonl.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import requests
 
@@ -75,7 +76,12 @@ def recorded_body(raw: Any, content_type: str, redactor: Redactor, identity: boo
 
 
 class EvidenceRecorder:
-    """Records exchanges as `{id, test, method, url, status, ...}` lines, redacted."""
+    """Records exchanges as `{id, test, method, url, status, ...}` lines, redacted.
+
+    The current test and the exchanges it used are per thread: the run's server is booted in
+    a background thread (tests/conftest.py) while probes run, and each exchange belongs to
+    the test of the thread that made it. A thread that never began a test records under the
+    process's first one ("(authentication)")."""
 
     def __init__(self, path: Path, prefix: str, redactor: Redactor,
                  try_info: Callable[[], dict[str, Any] | None] | None = None) -> None:
@@ -84,13 +90,14 @@ class EvidenceRecorder:
         self.last: dict[str, Any] | None = None      # the latest record, for one-line explanations
         self.prefix = prefix
         self.redactor = redactor
-        self.current_test: str | None = "(authentication)"
-        self._used: list[str] = []
+        self._initial_test: str | None = "(authentication)"
+        self._local = threading.local()
         self._count = 0
         self.token_evidence: str | None = None
         self._lock = threading.Lock()
         # (url, microversion) -> the latest GET answer, for CloudUnderTest.get's cache
         self.last_by_url: dict[tuple[str, str | None], tuple[str, requests.Response]] = {}
+        self._fetching: dict[tuple[str, str | None], threading.Event] = {}
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def attach(self, session: requests.Session) -> None:
@@ -110,10 +117,22 @@ class EvidenceRecorder:
                 raise
         session.send = recorded_send  # type: ignore[method-assign]
 
+    @property
+    def current_test(self) -> str | None:
+        """The test this thread's exchanges belong to."""
+        return getattr(self._local, "test", self._initial_test)
+
+    @property
+    def _used(self) -> list[str]:
+        used = getattr(self._local, "used", None)
+        if used is None:
+            used = self._local.used = []
+        return used
+
     def begin_test(self, test_id: str | None) -> None:
         with self._lock:
-            self.current_test = test_id
-            self._used = []
+            self._local.test = test_id
+            self._local.used = []
 
     def note_used(self, evidence_id: str) -> None:
         """A cached exchange that the current test relied on."""
@@ -124,6 +143,24 @@ class EvidenceRecorder:
     def used(self) -> list[str]:
         with self._lock:
             return list(self._used)
+
+    @contextlib.contextmanager
+    def fetching(self, key: tuple[str, str | None]) -> Iterator[None]:
+        """One thread at a time asks for a cacheable URL: another asking meanwhile waits for
+        that answer (then finds it in last_by_url) instead of sending the same GET again."""
+        while True:
+            with self._lock:
+                busy = self._fetching.get(key)
+                if busy is None:
+                    mine = self._fetching[key] = threading.Event()
+                    break
+            busy.wait()
+        try:
+            yield
+        finally:
+            with self._lock:
+                del self._fetching[key]
+            mine.set()
 
     def _learn_secrets(self, response: requests.Response) -> None:
         """Every token this session saw: issued (v3 header, v2 body) or carried by a request."""

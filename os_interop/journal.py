@@ -14,18 +14,21 @@ import contextlib
 import json
 import os
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from os_interop import interrupts
 from os_interop.answers import EMPTY, NoAnswer
+from os_interop.flows.polling import pauses
 
 TAG = "os-interop"
 GONE = (404, 410)
 # how long after its answer window an unanswered create may still appear (server-side lag)
 SETTLE_MARGIN = 5.0
+CLEANUP_CAP = 1.0     # cleanup's longest pause between two checks (flows/polling.pauses)
 
 # a create answered with one of these made nothing; any other answer is ambiguous (answers.py)
 DECLINED = {status: EMPTY for status in range(400, 500) if status != 429}
@@ -65,6 +68,10 @@ def new_ids(url: str, collection: str, before: Iterable[str], pool: str | None =
     there before the create are only candidates — never deleted, reported as possibly left."""
     return {"how": "new-ids", "url": url, "collection": collection, "before": sorted(before),
             "pool": pool}
+
+
+class Closed(Exception):
+    """The run is ending (cleanup is about to start): no new create may be journaled."""
 
 
 class LookupFailed(Exception):
@@ -153,12 +160,34 @@ class Journal:
         self.requester = requester
         self.answer_window = answer_window    # the cloud's API timeout: how long a create may take
         self.entries: list[Entry] = []
+        # set when cleanup is about to start: a background flow (the run's boot) stops waiting
+        # and creates nothing more, so cleanup sees every entry there will ever be
+        self.closed = threading.Event()
+        self._intending = threading.Lock()
+        self._writing = threading.Lock()
+        self._flows: list[threading.Thread] = []
         path.parent.mkdir(parents=True, exist_ok=True)
+
+    def track(self, flow: threading.Thread) -> None:
+        """A background flow that creates through this journal: close() waits for it."""
+        self._flows.append(flow)
+
+    def close(self) -> None:
+        """Before cleanup: no create from now on (one being journaled right now is finished
+        first), and the background flows end — their polls stop at once (`closed`), a request
+        in flight gets its answer window (api_timeout + SETTLE_MARGIN), so cleanup finds its
+        create answered and journaled; one still unanswered then is cleanup's to wait for."""
+        with self._intending:
+            self.closed.set()
+        deadline = time.monotonic() + self.answer_window + SETTLE_MARGIN
+        for flow in self._flows:
+            if flow is not threading.current_thread():
+                flow.join(max(0.0, deadline - time.monotonic()))
 
     def write(self, record: dict[str, Any]) -> None:
         record = {"run_id": self.run_id, "time": round(time.time(), 3), **record}
         line = json.dumps(record, sort_keys=True) + "\n"
-        with open(self.path, "a+b") as f:
+        with self._writing, open(self.path, "a+b") as f:    # the boot's thread writes too
             if f.tell() and (f.seek(-1, os.SEEK_END), f.read(1))[1] != b"\n":
                 line = "\n" + line     # a line cut by a crash must not swallow this one
             f.write(line.encode("utf-8"))
@@ -170,7 +199,15 @@ class Journal:
         """Journal a creation before the create call is made; returns the entry to complete.
 
         `lookup` (by_name, by_description, at, new_ids) may contain {name}: how the resource is
-        found if the create's answer never arrives or cannot be read."""
+        found if the create's answer never arrives or cannot be read. Raises Closed once
+        cleanup is under way."""
+        with self._intending:
+            if self.closed.is_set():
+                raise Closed(f"the run is ending: the {kind} was not created")
+            return self._intend(kind, lookup, delete_template, suffix, wait_gone)
+
+    def _intend(self, kind: str, lookup: dict[str, Any] | None, delete_template: str | None,
+                suffix: str, wait_gone: bool) -> Entry:
         name = resource_name(self.run_id, kind + (f"-{suffix}" if suffix else ""))
         if lookup:
             lookup = {**lookup, "url": lookup["url"].format(name=name)}
@@ -299,9 +336,8 @@ def _mark(entry: Entry, state: str, reason: str | None = None) -> None:
         entry.state, entry.reason = state, reason
 
 
-def _backoff(clock: Clock, until: float, delay: float) -> float:
-    clock.sleep(max(0.0, min(delay, until - clock.now())))
-    return min(delay * 2, 1.0)
+def _pause(clock: Clock, until: float, pause: Iterator[float]) -> None:
+    clock.sleep(max(0.0, min(next(pause), until - clock.now())))
 
 
 def resolve(entry: Entry, request: Requester, clock: Clock = Clock()) -> None:
@@ -310,7 +346,7 @@ def resolve(entry: Entry, request: Requester, clock: Clock = Clock()) -> None:
     if entry.lookup is None:
         _mark(entry, "leaked", "create was in flight and the journal has no way to look it up")
         return
-    delay, problem = 0.05, None
+    pause, problem = pauses(cap=CLEANUP_CAP), None
     while True:
         try:
             found = find(entry.lookup, entry.name, request)
@@ -332,7 +368,7 @@ def resolve(entry: Entry, request: Requester, clock: Clock = Clock()) -> None:
                 _mark(entry, "deleted", "never created: the lookup found nothing after the "
                       "create's answer window")
             return
-        delay = _backoff(clock, entry.settle_by, delay)
+        _pause(clock, entry.settle_by, pause)
 
 
 def _status(request: Requester, method: str, url: str) -> int | None:
@@ -344,7 +380,7 @@ def _status(request: Requester, method: str, url: str) -> int | None:
 
 def _delete_one(entry: Entry, url: str, request: Requester, clock: Clock, wait_seconds: float) -> str | None:
     """DELETE url until the cloud says it is gone; None, or why it is not proved gone."""
-    deadline, delay = clock.now() + wait_seconds, 0.05
+    deadline, pause = clock.now() + wait_seconds, pauses(cap=CLEANUP_CAP)
     status = _status(request, "DELETE", url)
     while True:
         if status in GONE:
@@ -356,7 +392,7 @@ def _delete_one(entry: Entry, url: str, request: Requester, clock: Clock, wait_s
             return None
         if clock.now() >= deadline:
             return f"still present {wait_seconds:.0f}s after DELETE"
-        delay = _backoff(clock, deadline, delay)
+        _pause(clock, deadline, pause)
         seen = _status(request, "GET", url)
         if seen in GONE:
             return None                 # a lost DELETE answer, but the delete happened

@@ -95,12 +95,6 @@ def ran_out() -> bool:
     return active() and getattr(_THREAD, "ran_out", False)
 
 
-def sleep(seconds: float) -> None:
-    """time.sleep, except in a replay: recorded answers need no waiting for."""
-    if not active():
-        time.sleep(seconds)
-
-
 def _fresh_token(body: Any) -> Any:
     """A recorded token has long expired; keystoneauth would authenticate again, which the
     evidence does not hold. The replayed answer's expiry is moved, nothing else."""

@@ -101,5 +101,9 @@ class RunState:
         """Delete what this process created, newest first (journal.cleanup)."""
         for ctx in self.connections.values():
             if isinstance(ctx, CloudUnderTest):
+                try:
+                    ctx.resources.close()      # background flows (the run's boot) end first
+                except KeyboardInterrupt:      # a signal meanwhile: cleanup still runs
+                    self.interrupted = True
                 ctx.conn.recorder.begin_test("(cleanup)")
                 self.clean_up(ctx.resources.entries, ctx.raw_requester())

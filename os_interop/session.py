@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import openstack.connection
+import requests
 from keystoneauth1 import exceptions as ks
 
 from os_interop import replay, targets
@@ -99,6 +101,24 @@ def explain(name: str, auth_url: str | None, exc: Exception, redactor: Redactor 
 
 
 ADMIN_ROLES = frozenset({"admin", "cloud-admin", "cloud_admin"})
+ENVIRONMENT_READS = 5
+
+
+def read_environment_steadily(http: requests.Session) -> None:
+    """requests reads the proxy settings by iterating os.environ before every request, while
+    pytest sets and removes PYTEST_CURRENT_TEST in the main thread; an iteration that meets a
+    key removed under it raises KeyError. With the run's boot in a background thread that race
+    is real (seen in a loaded fleet run): the environment is read again — nothing was sent."""
+    merge = http.merge_environment_settings
+
+    def steady(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        for _ in range(ENVIRONMENT_READS - 1):
+            try:
+                return merge(*args, **kwargs)
+            except KeyError:     # the environment changed while it was read
+                continue
+        return merge(*args, **kwargs)
+    http.merge_environment_settings = steady  # type: ignore[method-assign]
 
 
 class CloudConnection:
@@ -118,6 +138,7 @@ class CloudConnection:
             self.session.timeout = REQUEST_TIMEOUT     # clouds.yaml api_timeout wins when set
         self.recorder.attach(self.session.session)     # inner: sees every try
         replay.install(self.session.session, self.redactor)   # verify's replay: answers from a bundle
+        read_environment_steadily(self.session.session)
         self.retries.install(self.session)            # outer: bounds the tries
         self.warnings: list[str] = []
         self._catalog: tuple[object, list[dict]] | None = None

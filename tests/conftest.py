@@ -1,21 +1,39 @@
-"""Resources probes share, created at most once per cloud and run: one tiny image, one server."""
+"""Resources probes share, created at most once per cloud and run: one tiny image, one server.
+
+The server is asked for first: the first probe on a cloud whose selection needs the server
+starts its boot in a background thread (os_interop/flows/ahead.py), and the read-only probes
+run while it builds. This is a function-scoped autouse fixture rather than a collection
+hook: it sees the cloud of the probe being set up (a session fixture cannot), it gets the
+cloud through the `cloud` fixture (so an unreachable cloud is reported exactly as before),
+and under xdist or one process per cloud it starts only the boots of the clouds this process
+actually probes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from os_interop.apis import image, network
+from os_interop.cloud import CloudUnderTest
 from os_interop.flows import server as server_flow
 from os_interop.flows import upload as upload_flow
+from os_interop.flows.ahead import Ahead
 from os_interop.outcomes import blocked
+from os_interop.plugin import parse_nodeid
+
+NEEDS_SERVER = ("run_boot", "run_server")
+_STARTED = pytest.StashKey[set[str]]()   # clouds whose first probe has been set up
 
 
-@pytest.fixture
-def run_upload(cloud):
+def _upload(cloud: CloudUnderTest) -> upload_flow.Upload:
     """The run's tiny image, uploaded by the first method accepted, in the provider's
     preferred format or else the upload's own choice (image.upload_format)."""
     if image.catalog_url(cloud) is None:
         pytest.skip("no image service in the catalog")
 
-    def do_upload():
+    def do_upload() -> upload_flow.Upload:
         fmt = image.upload_format(cloud)
         if fmt is None:
             raise AssertionError("the image schema accepts no disk format to upload in")
@@ -28,34 +46,87 @@ def run_upload(cloud):
     return cloud.remember("upload", do_upload)
 
 
-@pytest.fixture
-def run_boot(cloud, request):
+def _fallback(cloud: CloudUnderTest) -> dict[str, Any] | None:
+    """The network to name when nova cannot choose: one that can take a floating IP."""
+    if network.extensions(cloud) is None:
+        return None
+    topo = network.topology(cloud)
+    return network.boot_network(topo, network.candidates(topo))
+
+
+def _compute(cloud: CloudUnderTest) -> None:
+    """What the create reads from nova: the flavors, and whether a config drive can be asked for."""
+    server_flow.smallest_flavor(cloud)
+    server_flow.config_drive(cloud)
+
+
+def _boot(cloud: CloudUnderTest) -> server_flow.Boot:
     """The run's one boot attempt, with no network named; when nova cannot choose, on a
     network that can take a floating IP (network.boot_network), so the lifecycle tests that path.
-    Probes of booting itself use this; probes that need a running server use run_server."""
-    if cloud.endpoint("compute") is None:
-        pytest.skip("no compute service in the catalog")
 
-    def do_boot():
-        provider = [i for i in image.provider_images(cloud) if i.get("status") == "active"]
-        preferred = image.preferred_format(cloud)
-        provider.sort(key=lambda i: (i.get("disk_format") != preferred, i.get("size") or 0))
-        chosen = provider[0] if provider else None
-        if chosen is None:
-            uploaded = request.getfixturevalue("run_upload")
-            chosen = {"id": uploaded.image_id} if uploaded.active else None
-        if chosen is None:
-            blocked("no bootable image: the provider lists none and no upload worked")
-        fallback = None
-        if network.extensions(cloud) is not None:
-            topo = network.topology(cloud)
-            fallback = network.boot_network(topo, network.candidates(topo))
-        return server_flow.boot(cloud, chosen, fallback["id"] if fallback else None)
-    return cloud.remember("server", do_boot)
+    The network and compute reads do not depend on the image: they are read in threads of
+    their own meanwhile (remembered, so each is read once and a failure is raised here, in
+    the order a serial boot meets it), which keeps the create's critical path short."""
+    test = cloud.conn.recorder.current_test or "(boot)"
+    for key, read in (("boot:network", _fallback), ("boot:compute", _compute)):
+        Ahead(cloud, key, lambda read=read: read(cloud), test).start()
+    provider = [i for i in image.provider_images(cloud) if i.get("status") == "active"]
+    preferred = image.preferred_format(cloud)
+    provider.sort(key=lambda i: (i.get("disk_format") != preferred, i.get("size") or 0))
+    chosen = provider[0] if provider else None
+    if chosen is None:
+        uploaded = _upload(cloud)
+        chosen = {"id": uploaded.image_id} if uploaded.active else None
+    if chosen is None:
+        blocked("no bootable image: the provider lists none and no upload worked")
+    fallback = cloud.remember("boot:network", lambda: _fallback(cloud))
+    cloud.remember("boot:compute", lambda: _compute(cloud))
+    return server_flow.boot(cloud, chosen, fallback["id"] if fallback else None)
+
+
+def _cloud_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("osi_cloud_name") if callspec else None
+
+
+@pytest.fixture(autouse=True)
+def _server_first(request: pytest.FixtureRequest) -> None:
+    """On the first probe of a cloud: when a selected probe of that cloud needs the server,
+    start its boot now, in the background, under that probe's name."""
+    if "cloud" not in request.fixturenames or "osi_cloud_name" not in request.fixturenames:
+        return
+    started = request.config.stash.setdefault(_STARTED, set())
+    name = request.getfixturevalue("osi_cloud_name")
+    if name in started:
+        return
+    started.add(name)
+    users = [i for i in request.session.items if _cloud_of(i) == name
+             and any(f in getattr(i, "fixturenames", ()) for f in NEEDS_SERVER)]
+    if not users:
+        return
+    cloud: CloudUnderTest = request.getfixturevalue("cloud")
+    if cloud.endpoint("compute") is None:      # run_boot skips; nothing to boot
+        return
+    Ahead(cloud, "server", lambda: _boot(cloud), parse_nodeid(users[0].nodeid)[0]).start()
 
 
 @pytest.fixture
-def run_server(run_boot):
+def run_upload(cloud: CloudUnderTest) -> upload_flow.Upload:
+    """The run's tiny image (see _upload)."""
+    return _upload(cloud)
+
+
+@pytest.fixture
+def run_boot(cloud: CloudUnderTest) -> server_flow.Boot:
+    """The run's one boot attempt (see _boot), started ahead by _server_first: this waits for
+    it. Probes of booting itself use this; probes that need a running server use run_server."""
+    if cloud.endpoint("compute") is None:
+        pytest.skip("no compute service in the catalog")
+    return cloud.remember("server", lambda: _boot(cloud))
+
+
+@pytest.fixture
+def run_server(run_boot: server_flow.Boot) -> server_flow.Boot:
     """The run's booted server (run_boot with a server): when none could be booted, the probe
     is blocked — for a required capability that is not ok, never a quiet skip."""
     if run_boot.server is None or run_boot.server.get("status") != "ACTIVE":

@@ -8,8 +8,9 @@ user can set in clouds.yaml (`osi_boot_timeout`, `osi_image_timeout`, in seconds
 
 from __future__ import annotations
 
+import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from os_interop import replay
 
@@ -17,17 +18,34 @@ FIRST_WAIT = 0.05
 MAX_INTERVAL = 2.0
 
 
+def pauses(first: float = FIRST_WAIT, cap: float = MAX_INTERVAL) -> Iterator[float]:
+    """The pause before each next check: `first`, doubling, at most `cap` (every poll of the
+    run, cleanup's included, paces itself with this)."""
+    delay = first
+    while True:
+        yield delay
+        delay = min(delay * 2, cap)
+
+
+class Stopped(Exception):
+    """The run is ending (Ctrl-C, SIGTERM, the last probe done): the wait was given up."""
+
+
 def wait_for(fetch: Callable[[], Any], done: Callable[[Any], bool], timeout: float, *,
-             first: float = FIRST_WAIT, cap: float = MAX_INTERVAL) -> tuple[bool, Any]:
-    """Poll `fetch` until `done(value)`; (True, value) or (False, last value) on timeout."""
+             first: float = FIRST_WAIT, cap: float = MAX_INTERVAL,
+             stop: threading.Event | None = None) -> tuple[bool, Any]:
+    """Poll `fetch` until `done(value)`; (True, value) or (False, last value) on timeout.
+    The pauses are waits on `stop` (the journal's `closed`): setting it ends the wait at once
+    with Stopped, so a poll in a background thread never holds up cleanup."""
     deadline = time.monotonic() + timeout
-    value, delay = fetch(), first
+    stop = stop or threading.Event()
+    value, pause = fetch(), pauses(first, cap)
     while not done(value):
         remaining = deadline - time.monotonic()
         if remaining <= 0 or replay.ran_out():    # a replay: the recorded wait timed out here
             return False, value
-        replay.sleep(min(delay, remaining))
-        delay = min(delay * 2, cap)
+        if stop.wait(0 if replay.active() else min(next(pause), remaining)):
+            raise Stopped("the run is ending: stopped waiting")
         value = fetch()
     return True, value
 

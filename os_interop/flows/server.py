@@ -30,7 +30,8 @@ class Boot:
 def smallest_flavor(cloud: CloudUnderTest, min_ram: int = 0, min_disk: int = 0) -> dict[str, Any] | None:
     """The cheapest flavor the image fits in (disk 0 means "as large as the image"); None
     only when the listing says none fits. An unreadable listing is Unknown."""
-    found = cloud.answer("GET", compute.url(cloud, "/flavors/detail"))
+    # remembered: the boot reads it ahead, beside the image and network reads (tests/conftest.py)
+    found = cloud.remember("flavors", lambda: cloud.answer("GET", compute.url(cloud, "/flavors/detail")))
     flavors = answers.items(found, "flavors")
     if not all(isinstance(f.get(k, 0), int) for f in flavors for k in ("ram", "disk", "vcpus")):
         raise answers.Unknown("GET /flavors/detail: a flavor's ram, disk or vcpus is not a number",
@@ -41,13 +42,18 @@ def smallest_flavor(cloud: CloudUnderTest, min_ram: int = 0, min_disk: int = 0) 
                default=None)
 
 
+def config_drive(cloud: CloudUnderTest) -> dict[str, Any]:
+    """The create's config-drive members, read once for the run's creates (and ahead of them)."""
+    return cloud.remember("config_drive_request", lambda: network_config.config_drive_request(cloud))
+
+
 def _create(cloud: CloudUnderTest, image_id: str, flavor_id: str,
             networks: list[dict[str, str]] | None, suffix: str) -> tuple[Any, str | None]:
     entry = cloud.resources.intend("server", journal.by_name(compute.url(cloud, "/servers?name={name}")),
                                    compute.url(cloud, "/servers/{id}"), suffix=suffix, wait_gone=True)
     server: dict[str, Any] = {"name": entry.name, "imageRef": image_id, "flavorRef": flavor_id,
                               "metadata": {"os-interop-run": cloud.run_id}}
-    server.update(network_config.config_drive_request(cloud))   # where the cloud accepts one
+    server.update(config_drive(cloud))   # where the cloud accepts one
     if networks is not None:
         server["networks"] = networks
     answer = cloud.resources.create(
@@ -70,7 +76,7 @@ def _wait(cloud: CloudUnderTest, server_id: str) -> dict[str, Any]:
     url = compute.url(cloud, f"/servers/{server_id}")
     _, body = wait_for(lambda: _poll(cloud, url),
                        lambda s: s.get("status") in ("ACTIVE", "ERROR"),
-                       cloud_timeout(cloud, "osi_boot_timeout", BOOT_TIMEOUT))
+                       cloud_timeout(cloud, "osi_boot_timeout", BOOT_TIMEOUT), stop=cloud.resources.closed)
     return body
 
 

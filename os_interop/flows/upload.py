@@ -98,7 +98,7 @@ def _status_of(cloud: CloudUnderTest, url: str) -> dict[str, Any]:
 
 def _wait_active(cloud: CloudUnderTest, url: str) -> bool:
     ok, body = wait_for(lambda: _status_of(cloud, url), lambda b: b.get("status") in SETTLED,
-                        cloud_timeout(cloud, "osi_image_timeout", IMAGE_TIMEOUT))
+                        cloud_timeout(cloud, "osi_image_timeout", IMAGE_TIMEOUT), stop=cloud.resources.closed)
     return ok and body.get("status") == "active"
 
 
@@ -181,7 +181,7 @@ def _tasks(cloud: CloudUnderTest, result: Upload, data: bytes) -> None:
     task_url = image.v2(cloud, f"/tasks/{answers.field(found, 'id')}")
     ok, body = wait_for(lambda: _status_of(cloud, task_url),
                         lambda b: b.get("status") in ("success", "failure"),
-                        cloud_timeout(cloud, "osi_image_timeout", IMAGE_TIMEOUT))
+                        cloud_timeout(cloud, "osi_image_timeout", IMAGE_TIMEOUT), stop=cloud.resources.closed)
     if not ok:   # still running: a timeout is unknown, never "the tasks method makes no image"
         raise answers.Unknown(f"GET {task_url}: the glance task was still {body.get('status')!r} "
                               f"after {cloud_timeout(cloud, 'osi_image_timeout', IMAGE_TIMEOUT):.0f} s")

@@ -88,6 +88,19 @@ def _wait(proc, condition, what, timeout=60):
     assert condition(), f"no {what} within {timeout}s"
 
 
+def signalled_cleanly(proc, signum, out, name):
+    """Send the signal; the run stops (130) without a traceback, interrupted, nothing leaked.
+    Returns the cloud's results document."""
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert "Traceback" not in stderr, stderr[-3000:]
+    assert proc.returncode == 130, stderr[-2000:]
+    doc = documents(out)[name]
+    assert doc["run"]["interrupted"] is True
+    assert doc["resources"]["leaked"] == 0, doc["resources"]["items"]
+    return doc
+
+
 # (personality, kind, method and path pattern of the create held in flight, signal)
 IN_FLIGHT = [
     ("upstream-default", "image", "POST", r"/v2/images$", signal.SIGINT),
@@ -107,13 +120,7 @@ def test_a_signal_while_a_create_is_in_flight_leaves_nothing(one_cloud, tmp_path
     hold = Hold(cloud, method, pattern, delay=1.0)
     proc = _run(clouds_yaml, tmp_path / "out", personality)
     _wait(proc, hold.arrived.is_set, f"{method} {pattern}")
-    proc.send_signal(signum)
-    stdout, stderr = proc.communicate(timeout=120)
-    assert "Traceback" not in stderr, stderr[-3000:]
-    assert proc.returncode == 130, stderr[-2000:]
-    doc = documents(tmp_path / "out")[personality]
-    assert doc["run"]["interrupted"] is True
-    assert doc["resources"]["leaked"] == 0, doc["resources"]["items"]
+    doc = signalled_cleanly(proc, signum, tmp_path / "out", personality)
     assert hold.done.wait(10), "the held create never completed in the simulated cloud"
     held = [i for i in doc["resources"]["items"] if i["kind"] == kind]
     assert held[-1]["state"] == "deleted" and held[-1]["id"], held   # found after it appeared

@@ -21,6 +21,7 @@ from keystoneauth1 import session as ks_session
 from os_interop.cloud import CloudUnderTest
 from os_interop.evidence import EvidenceRecorder
 from os_interop.journal import Journal, read_journals
+from os_interop.memo import Memo
 from os_interop.redaction import Redactor
 
 
@@ -51,7 +52,7 @@ class StubCloud:
         # polling reads its timeouts from clouds.yaml: none are set, so the defaults apply
         self.conn = SimpleNamespace(recorder=recorder, connection=SimpleNamespace(
             config=SimpleNamespace(config={})))
-        self.name, self.project_id, self.run_id, self.memo = "stub", project_id, run_id, {}
+        self.name, self.project_id, self.run_id, self.memo = "stub", project_id, run_id, Memo()
         self.endpoints_by_type = dict(endpoints)
         self.resources = Journal(directory / "journal.jsonl", run_id, self.raw_requester(), answer_window)
 

@@ -2,6 +2,8 @@
 a 500, a 429, a reset, a timeout and an unparsable body are Unknown carrying the evidence id
 of the failing exchange; the absences the probe declares (a 404) are absence, never a value."""
 
+import itertools
+
 import pytest
 import requests
 import requests_mock
@@ -21,7 +23,7 @@ SCHEMA = {"properties": {"disk_format": {"enum": ["qcow2", "raw"]},
 @pytest.fixture
 def cloud(tmp_path, monkeypatch):
     """A healthy v2 cloud; each test breaks one answer."""
-    monkeypatch.setattr(polling.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(polling, "pauses", lambda *a, **kw: itertools.repeat(0.0))
     c = StubCloud({"image": IMAGE, "compute": COMPUTE, "object-store": SWIFT}, tmp_path)
     m = c.mock
     m.register_uri("PUT", requests_mock.ANY, status_code=201)    # swift; the latest match wins
