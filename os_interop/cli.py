@@ -66,8 +66,27 @@ def _write(text: str, output: str | None) -> None:
 def _report(args: argparse.Namespace) -> int:
     from os_interop import results   # imported on use: --help stays fast
     from reporters import matrix
-    documents = [results.load(p) for p in results.find(args.paths)]
-    _write(matrix.render(matrix.build(documents), args.format), args.output)
+    if args.compare:
+        from reporters import compare
+        if args.paths or args.format not in compare.FORMATS:
+            raise UserError("--compare OLD NEW takes no other results and --format text, markdown "
+                            "or json; drop the extra DIR arguments or the --format")
+        old, new = ([results.load(p) for p in results.find([side])] for side in args.compare)
+        _write(compare.render(compare.build(old, new), args.format), args.output)
+        return 0
+    if not args.paths:
+        raise UserError("pass results directories or results.json files (or --compare OLD NEW)")
+    found = results.find(args.paths)
+    documents = [results.load(p) for p in found]
+    if args.format == "html":
+        from reporters import html
+        text = html.render(matrix.build(documents), [html.Evidence.beside(p) for p in found])
+    elif args.format == "junit":
+        from reporters import junit
+        text = junit.render(documents)
+    else:
+        text = matrix.render(matrix.build(documents), args.format)
+    _write(text, args.output)
     return 0
 
 
@@ -137,9 +156,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.set_defaults(func=_capabilities)
 
-    rep = sub.add_parser("report", help="divergence matrix across clouds")
-    rep.add_argument("paths", nargs="+", metavar="DIR", help="results directories or results.json files")
-    rep.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    rep = sub.add_parser("report", help="divergence matrix across clouds, or what changed between two runs")
+    rep.add_argument("paths", nargs="*", metavar="DIR", help="results directories or results.json files")
+    rep.add_argument("--format", choices=("text", "markdown", "json", "html", "junit"), default="text",
+                     help="html: one self-contained file with each cell's evidence; junit: one testcase per cloud x capability")
+    rep.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
+                     help="what changed on each cloud from run OLD to run NEW (text, markdown or json)")
     rep.add_argument("-o", "--output", metavar="FILE")
     rep.set_defaults(func=_report)
 

@@ -25,7 +25,7 @@ SUMMARY_HEAD = {"pass": "pass", "diverge": "diverge", "fail": "fail", "skip": "s
                 "error": "error", NOT_RUN: "not-run", INFO: "info"}
 
 
-def _date(stamp: str) -> str:
+def short_date(stamp: str) -> str:
     """2026-12-02T16:13:35Z -> 2026-12-02 16:13Z"""
     return stamp.replace("T", " ")[:16] + "Z" if "T" in stamp else stamp
 
@@ -42,14 +42,14 @@ def verdict(m: Matrix) -> str:
             f"{len(m.columns)} clouds")
 
 
-def _runs(m: Matrix) -> list[tuple[str, str]]:
+def run_lines(m: Matrix) -> list[tuple[str, str]]:
     """(run id, one line about it) for each distinct run, in column order."""
     seen: dict[str, str] = {}
     for c in m.columns:
         if c.run_id not in seen:
             clouds = sum(1 for o in m.columns if o.run_id == c.run_id)
             guideline = f" · guideline {c.guideline}" if c.guideline else ""
-            seen[c.run_id] = (f"{_date(c.started)} to {_date(c.finished)} · suite {c.version}"
+            seen[c.run_id] = (f"{short_date(c.started)} to {short_date(c.finished)} · suite {c.version}"
                               f"{guideline} · {clouds} cloud{'s' if clouds != 1 else ''}")
     return list(seen.items())
 
@@ -163,7 +163,7 @@ def text(m: Matrix, header: bool = True) -> str:
     lines = []
     if header:
         lines += ["os-interop report: " + headline(m), ""]
-        lines += [shorten(f"run {run_id}: {line}", WIDTH) for run_id, line in _runs(m)]
+        lines += [shorten(f"run {run_id}: {line}", WIDTH) for run_id, line in run_lines(m)]
         lines += ["", *_grid(*_cloud_rows(m, lambda s: s), 24)]
         lines += [shorten(e, WIDTH) for e in _errors(m.columns)]
         lines.append("")
@@ -192,7 +192,7 @@ def markdown(m: Matrix, header: bool = True) -> str:
     parts = []
     if header:
         parts += ["# os-interop report", headline(m) + f" · **{verdict(m)}**",
-                  "\n".join(f"- run `{_md(run_id)}`: {_md(line)}" for run_id, line in _runs(m)),
+                  "\n".join(f"- run `{_md(run_id)}`: {_md(line)}" for run_id, line in run_lines(m)),
                   tabulate(_cloud_rows(m, _md)[1], _cloud_rows(m, _md)[0], tablefmt="github",
                            disable_numparse=True)]
         errors = _errors(m.columns)
