@@ -98,6 +98,9 @@ def build(old_documents: list[dict], new_documents: list[dict]) -> Comparison:
     new_rows = {r.id: r for r in new_m.rows}
     order = [r.id for r in new_m.rows] + [r.id for r in old_m.rows if r.id not in new_rows]
     clouds = [c for c in new_m.clouds if c in old_m.clouds]
+    if not clouds:
+        raise UserError(f"OLD ({', '.join(old_m.clouds)}) and NEW ({', '.join(new_m.clouds)}) share no "
+                        "cloud; compare two runs of the same clouds")
     changes, unchanged = [], 0
     for cloud in clouds:
         for cap in order:
@@ -109,10 +112,12 @@ def build(old_documents: list[dict], new_documents: list[dict]) -> Comparison:
                 unchanged += 1
                 continue
             row = new_row or old_row
-            changes.append(Change(kind, cloud, cap, row.status, old.shown if old else NOT_RUN,
-                                  new.shown if new else NOT_RUN, old.value if old else None,
-                                  new.value if new else None,
-                                  (new.reason if new else None) or (old.reason if old else None)))
+            old_shown, new_shown = (c.shown if c else NOT_RUN for c in (old, new))
+            reason = (new.reason if new else None) or (old.reason if old else None)
+            if old_shown == NOT_RUN:
+                reason = f"not run in OLD: {(old.reason if old else None) or 'absent'}"
+            changes.append(Change(kind, cloud, cap, row.status, old_shown, new_shown,
+                                  old.value if old else None, new.value if new else None, reason))
     changes.sort(key=lambda c: KINDS.index(c.kind))      # stable: cloud, then capability order
     return Comparison(old_side, new_side, changes,
                       [c for c in old_m.clouds if c not in new_m.clouds],
