@@ -19,7 +19,7 @@ from typing import Any
 from os_interop.redaction import Redactor
 from reporters.display import compact, shorten
 from reporters.matrix import DIVERGENCE, DIVERGENT, INFO, MEANING, NOT_RUN, SHOWN, Cell, Matrix
-from reporters.matrix_text import SUMMARY_HEAD, headline, verdict, short_date, run_lines
+from reporters.matrix_text import headline, run_lines, short_date, verdict
 
 BODY_LIMIT = 20000         # characters of one body shown; the rest stays in evidence.jsonl
 CELL_VALUE_WIDTH = 24
@@ -81,7 +81,7 @@ def _cell_text(cell: Cell | None) -> str:
         return "not run"
     value = "" if cell.value is None else shorten(compact(cell.value), CELL_VALUE_WIDTH)
     if cell.shown == INFO:
-        return value or "no value"
+        return value or "null"
     return f"{cell.shown} {value}".strip() if cell.shown in ("pass", "diverge") else cell.shown
 
 
@@ -144,7 +144,7 @@ def _header(m: Matrix) -> tuple[str, str]:
     """(title, runs and legend; the per-cloud table)"""
     e = escape
     runs = "".join(f"<li>run <code>{e(r)}</code>: {e(line)}</li>" for r, line in run_lines(m))
-    heads = "".join(f"<th>{e(SUMMARY_HEAD[s])}</th>" for s in SHOWN)
+    heads = "".join(f"<th>{e(s)}</th>" for s in SHOWN)
     rows = "".join(
         f"<tr><td>{e(c.label)}</td><td>{e(c.region or '-')}</td><td><code>{e(c.run_id)}</code></td>"
         f"<td>{e(short_date(c.started))}</td><td>{e(str(c.guideline or '-'))}</td>"

@@ -151,8 +151,12 @@ def _column(label: str, document: dict, cells: list[Cell | None]) -> Column:
     for cell in cells:
         counts[cell.shown if cell else NOT_RUN] += 1
     run, cloud = document["run"], document["cloud"]
+    guideline = run.get("guideline")
+    if isinstance(guideline, dict):    # a guideline named with its details: its id names it
+        guideline = guideline.get("id")
     return Column(label, cloud["name"], cloud.get("region"), run["id"], run["started"],
-                  run["finished"], document["suite"]["version"], run.get("guideline"),
+                  run["finished"], document["suite"]["version"],
+                  None if guideline is None else str(guideline),
                   run["requests"], counts, document["resources"]["leaked"], run.get("error"))
 
 

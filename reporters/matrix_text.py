@@ -21,8 +21,6 @@ CELL_WIDTH = 16          # a cloud's column in text
 MD_VALUE_WIDTH = 28
 TEXT_MARK = {"pass": "pass", "diverge": DIVERGENT, "fail": "FAIL", "skip": "skip",
              "error": "ERROR", NOT_RUN: "-", INFO: ""}
-SUMMARY_HEAD = {"pass": "pass", "diverge": "diverge", "fail": "fail", "skip": "skip",
-                "error": "error", NOT_RUN: "not-run", INFO: "info"}
 
 
 def short_date(stamp: str) -> str:
@@ -57,7 +55,7 @@ def run_lines(m: Matrix) -> list[tuple[str, str]]:
 def _cloud_rows(m: Matrix, escape) -> tuple[list[str], list[list[str]]]:
     several = len({c.run_id for c in m.columns}) > 1
     headers = ["cloud", "region", *(["run id"] if several else []),
-               *(SUMMARY_HEAD[s] for s in SHOWN), "leaked"]
+               *SHOWN, "leaked"]
     body = [[escape(c.label), escape(c.region or "-"), *([escape(c.run_id)] if several else []),
              *(str(c.counts[s]) for s in SHOWN), str(c.leaked)] for c in m.columns]
     return headers, body
@@ -83,10 +81,11 @@ def _errors(columns: list[Column]) -> list[str]:
 def text_cell(cell: Cell | None) -> str:
     if cell is None:
         return TEXT_MARK[NOT_RUN]
+    if cell.shown == INFO:
+        return compact(cell.value)
     if cell.shown in (NOT_RUN, "fail", "error", "skip") or cell.value is None:
-        return TEXT_MARK[cell.shown] or "-"
-    value = compact(cell.value)
-    return f"{TEXT_MARK[cell.shown]} {value}" if TEXT_MARK[cell.shown] else value
+        return TEXT_MARK[cell.shown]
+    return f"{TEXT_MARK[cell.shown]} {compact(cell.value)}"
 
 
 def _label_lines(label: str, width: int) -> list[str]:
@@ -182,7 +181,7 @@ def md_cell(cell: Cell | None) -> str:
         return "not run"
     value = "" if cell.value is None else _md(shorten(compact(cell.value), MD_VALUE_WIDTH))
     if cell.shown == INFO:
-        return value or "-"
+        return value or "null"
     word = cell.shown if cell.shown in ("pass", "skip") else f"**{cell.shown}**"
     return f"{word} {value}".strip() if cell.shown in ("pass", "diverge") else word
 
