@@ -23,6 +23,7 @@ from reporters.matrix_text import headline, run_lines, short_date, verdict
 
 BODY_LIMIT = 20000         # characters of one body shown; the rest stays in evidence.jsonl
 CELL_VALUE_WIDTH = 24
+REDACT = Redactor()        # knows no secrets: masks secret-named headers and fields again
 
 
 class Evidence:
@@ -119,11 +120,11 @@ def _popover(label: str, row, cell: Cell, column: int, evidence: Evidence) -> st
 def _exchange_line(record: dict[str, Any]) -> str:
     status = record.get("status")
     answer = str(status) if status is not None else (record.get("error") or "no answer")
-    return f"{record.get('method', '?')} {Redactor().text(str(record.get('url', '?')))} → {answer}"
+    return f"{record.get('method', '?')} {REDACT.text(str(record.get('url', '?')))} → {answer}"
 
 
-def _exchange(column: int, record: dict[str, Any], redactor: Redactor) -> str:
-    e = escape
+def _exchange(column: int, record: dict[str, Any]) -> str:
+    e, redactor = escape, REDACT
 
     def block(title: str, headers: Any, body: Any) -> str:
         lines = [f"{k}: {v}" for k, v in redactor.headers(headers or {}).items()]
@@ -192,7 +193,6 @@ def _matrix(m: Matrix, evidence: list[Evidence]) -> str:
 
 
 def _evidence_sections(m: Matrix, evidence: list[Evidence]) -> str:
-    redactor = Redactor()
     sections = []
     for c, label in enumerate(m.clouds):
         wanted: list[str] = []
@@ -203,7 +203,7 @@ def _evidence_sections(m: Matrix, evidence: list[Evidence]) -> str:
         records = [evidence[c].by_id[i] for i in dict.fromkeys(wanted) if i in evidence[c].by_id]
         note = f"<p class=missing>{escape(evidence[c].problem)}</p>" if evidence[c].problem else ""
         sections.append(f"<section class=evidence><h3>{escape(label)}: {len(records)} exchanges"
-                        f"</h3>{note}{''.join(_exchange(c, r, redactor) for r in records)}</section>")
+                        f"</h3>{note}{''.join(_exchange(c, r) for r in records)}</section>")
     return "<h2>Evidence</h2>" + "".join(sections)
 
 

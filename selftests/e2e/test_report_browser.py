@@ -146,3 +146,21 @@ def test_html_in_a_browser(demo, chromium, tmp_path):
     shot = _browse(chromium, probed, tmp_path / "profile-c", f"--screenshot={SCREENSHOT}",
                    "--virtual-time-budget=5000")
     assert SCREENSHOT.stat().st_size > 10000, shot.stderr[-1000:]
+
+
+def test_report_bad_input_is_one_line_exit_2(demo, tmp_path):
+    out, _ = demo
+    results_dir = str(out / "results")
+    cases = [
+        (("report",), "pass results directories"),
+        (("report", results_dir, "--compare", results_dir, results_dir), "takes no other results"),
+        (("report", "--compare", str(tmp_path / "nowhere"), results_dir), "no such file"),
+        (("report", "--compare", str(out / "results" / "auro-2015"), str(out / "results" / "ovh-2018")),
+         "share no cloud"),
+        (("report", results_dir, str(out / "results" / "auro-2015")), "given twice"),
+    ]
+    for args, expected in cases:
+        done = cli(*args)
+        lines = [l for l in done.stderr.splitlines() if l.strip()]
+        assert done.returncode == 2 and len(lines) == 1 and expected in lines[0], (args, done.stderr)
+        assert "Traceback" not in done.stderr
