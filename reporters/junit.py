@@ -26,7 +26,7 @@ def _testcase(suite: ET.Element, column: matrix.Column, row: matrix.Row,
               cell: matrix.Cell | None) -> str:
     """Add one testcase; returns what it counts as: passed, failure, error or skipped."""
     case = ET.SubElement(suite, "testcase", {
-        "name": row.id, "classname": f"{column.label}.{row.group}",
+        "name": row.id, "classname": f"{column.label.replace(' ', '_')}.{row.group}",
         "time": f"{sum(t.get('duration', 0) for t in (cell.tests if cell else [])):.3f}"})
     outcome = cell.outcome if cell else NOT_RUN
     props = ET.SubElement(case, "properties")

@@ -28,16 +28,25 @@ def short_date(stamp: str) -> str:
     return stamp.replace("T", " ")[:16] + "Z" if "T" in stamp else stamp
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _clouds_seen(m: Matrix) -> int:
+    return len({(c.cloud, c.region) for c in m.columns})
+
+
 def headline(m: Matrix) -> str:
     guideline = ", ".join(m.guidelines) or "none named"
     runs = len({c.run_id for c in m.columns})
-    return (f"{len(m.columns)} cloud{'s' if len(m.columns) != 1 else ''} in {runs} "
-            f"run{'s' if runs != 1 else ''} · suite {', '.join(m.versions)} · guideline {guideline}")
+    return (f"{_plural(_clouds_seen(m), 'cloud')} in {_plural(runs, 'run')} · suite "
+            f"{', '.join(m.versions)} · guideline {guideline}")
 
 
 def verdict(m: Matrix) -> str:
-    return (f"{m.divergent} of {len(m.rows)} capabilities diverge on at least one of "
-            f"{len(m.columns)} clouds")
+    columns = len(m.columns)
+    across = _plural(columns, "cloud") if columns == _clouds_seen(m) else f"{columns} cloud runs"
+    return f"{m.divergent} of {len(m.rows)} capabilities diverge on at least one of {across}"
 
 
 def run_lines(m: Matrix) -> list[tuple[str, str]]:

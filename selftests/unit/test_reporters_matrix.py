@@ -212,6 +212,9 @@ def test_merged_runs_of_one_cloud_are_named_by_run_id(documents):
     m = matrix.build(runs)
     assert m.clouds == [f"devstack {d['run']['id']}" for d in runs]
     assert not any("#" in label for label in m.clouds)
+    text = matrix.render(m, "text")
+    assert text.startswith("os-interop report: 1 cloud in 13 runs")
+    assert "on at least one of 13 cloud runs" in text
     with pytest.raises(UserError, match="given twice"):
         matrix.build([documents[0], documents[0]])
 
