@@ -116,7 +116,7 @@ def _labels(documents: list[dict]) -> list[str]:
     regions = {b: {d["cloud"].get("region") for c, d in zip(base, documents) if c == b} for b in base}
     labels = [f"{b}@{d['cloud']['region']}" if len(regions[b]) > 1 and d["cloud"].get("region")
               and "@" not in b else b for b, d in zip(base, documents)]
-    labels = [l if labels.count(l) == 1 else f"{l} {d['run']['id']}"
+    labels = [l if labels.count(l) == 1 else f"{l} run {d['run']['id']}"
               for l, d in zip(labels, documents)]
     for label in labels:
         if labels.count(label) > 1:

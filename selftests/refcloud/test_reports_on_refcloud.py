@@ -75,7 +75,7 @@ def test_merged_runs_report_names_each_run_and_keeps_not_run_apart(runs, tmp_pat
     assert done.returncode == 0, done.stderr
     run_ids = [json.loads((r / "refcloud" / "results.json").read_text())["run"]["id"] for r in runs]
     for run_id in run_ids:
-        assert f"refcloud {run_id}" in done.stdout
+        assert f"refcloud run {run_id}" in done.stdout
     assert "#1" not in done.stdout and max(len(l) for l in done.stdout.splitlines()) <= 120
     doc = json.loads((runs[0] / "refcloud" / "results.json").read_text())
     not_run = [c for c in doc["capabilities"] if c["cost"] != "read-only"]

@@ -210,7 +210,7 @@ def test_merged_runs_of_one_cloud_are_named_by_run_id(documents):
         doc["run"]["id"] = f"2026010{n % 9}{n:06x}"
         runs.append(doc)
     m = matrix.build(runs)
-    assert m.clouds == [f"devstack {d['run']['id']}" for d in runs]
+    assert m.clouds == [f"devstack run {d['run']['id']}" for d in runs]
     assert not any("#" in label for label in m.clouds)
     text = matrix.render(m, "text")
     assert text.startswith("os-interop report: 1 cloud in 13 runs")
