@@ -73,10 +73,10 @@ def test_compare_finds_what_the_configurations_change(runs):
 def test_merged_runs_report_names_each_run_and_keeps_not_run_apart(runs, tmp_path):
     done = _cli("report", str(runs[0]), str(runs[1]))
     assert done.returncode == 0, done.stderr
-    run_ids = [json.loads((r / "refcloud" / "results.json").read_text())["run"]["id"] for r in runs]
-    for run_id in run_ids:
-        assert f"refcloud run {run_id}" in done.stdout
     assert "#1" not in done.stdout and max(len(l) for l in done.stdout.splitlines()) <= 120
+    run_ids = [json.loads((r / "refcloud" / "results.json").read_text())["run"]["id"] for r in runs]
+    data = json.loads(_cli("report", str(runs[0]), str(runs[1]), "--format", "json").stdout)
+    assert data["clouds"] == [f"refcloud run {run_id}" for run_id in run_ids]
     doc = json.loads((runs[0] / "refcloud" / "results.json").read_text())
     not_run = [c for c in doc["capabilities"] if c["cost"] != "read-only"]
     assert not_run and all(c["outcome"] == "not-run" for c in not_run)
