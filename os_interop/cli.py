@@ -78,18 +78,36 @@ def _write(text: str, output: str | None) -> None:
 def _report(args: argparse.Namespace) -> int:
     from os_interop import results   # imported on use: --help stays fast
     from reporters import matrix
-    from os_interop import guidelines
-    documents = [results.load(p) for p in results.find(args.paths)]
-    graded = guidelines.select(args.guideline)
-    grades = [guidelines.grade(d, graded, _today()) for d in documents]
-    text = matrix.render(matrix.build(documents), args.format)
-    if args.format == "json":
-        text = json.dumps(dict(json.loads(text), grades=[
-            {"guideline": g.guideline, "status": g.status, "cloud": g.cloud, "compliant": g.compliant,
-             "failures": list(g.failures), "waived": list(g.waived), "advisory": list(g.warnings)}
-            for g in grades]), indent=2)
+    if args.compare:
+        from reporters import compare
+        if args.paths or args.format not in compare.FORMATS:
+            raise UserError("--compare OLD NEW takes no other results and --format text, markdown "
+                            "or json; drop the extra DIR arguments or the --format")
+        old, new = ([results.load(p) for p in results.find([side])] for side in args.compare)
+        _write(compare.render(compare.build(old, new), args.format), args.output)
+        return 0
+    if not args.paths:
+        raise UserError("pass results directories or results.json files (or --compare OLD NEW)")
+    found = results.find(args.paths)
+    documents = [results.load(p) for p in found]
+    if args.format == "html":
+        from reporters import html
+        text = html.render(matrix.build(documents), [html.Evidence.beside(p) for p in found])
+    elif args.format == "junit":
+        from reporters import junit
+        text = junit.render(documents)
     else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(line for g in grades for line in g.lines())
+        from os_interop import guidelines
+        graded = guidelines.select(args.guideline)
+        grades = [guidelines.grade(d, graded, _today()) for d in documents]
+        text = matrix.render(matrix.build(documents), args.format)
+        if args.format == "json":
+            text = json.dumps(dict(json.loads(text), grades=[
+                {"guideline": g.guideline, "status": g.status, "cloud": g.cloud, "compliant": g.compliant,
+                 "failures": list(g.failures), "waived": list(g.waived), "advisory": list(g.warnings)}
+                for g in grades]), indent=2)
+        else:
+            text = text.rstrip("\n") + "\n\n" + "\n".join(line for g in grades for line in g.lines())
     _write(text, args.output)
     return 0
 
@@ -258,9 +276,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.set_defaults(func=_capabilities)
 
-    rep = sub.add_parser("report", help="divergence matrix across clouds")
-    rep.add_argument("paths", nargs="+", metavar="DIR", help="results directories or results.json files")
-    rep.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    rep = sub.add_parser("report", help="divergence matrix across clouds, or what changed between two runs")
+    rep.add_argument("paths", nargs="*", metavar="DIR", help="results directories or results.json files")
+    rep.add_argument("--format", choices=("text", "markdown", "json", "html", "junit"), default="text",
+                     help="html: one self-contained file with each cell's evidence; junit: one testcase per cloud x capability")
+    rep.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
+                     help="what changed on each cloud from run OLD to run NEW (text, markdown or json)")
     rep.add_argument("-o", "--output", metavar="FILE")
     rep.add_argument("--guideline", metavar="ID", help="grade against this guideline (default: the newest effective one)")
     rep.set_defaults(func=_report)

@@ -17,7 +17,7 @@ from os_interop.runner import RunRequest, run
 
 
 def demo(out: Path, only: list[str], workers: int | None) -> int:
-    from reporters import matrix, profile
+    from reporters import html, matrix, profile
     from os_interop.simulator import Fleet, load_personality, shipped_personalities
 
     personalities = [load_personality(p) for p in shipped_personalities()]
@@ -49,7 +49,10 @@ def demo(out: Path, only: list[str], workers: int | None) -> int:
         return outcome.exit_code or 1
     built = matrix.build(documents)
     for fmt, name in (("markdown", "report.md"), ("text", "report.txt"), ("json", "report.json")):
-        atomic.write_text(out / name, matrix.render(built, fmt) + "\n")
+        atomic.write_text(out / name, matrix.render(built, fmt))
+    evidence = [html.Evidence.beside(out / "results" / (d["cloud"].get("label") or d["cloud"]["name"]))
+                for d in documents]
+    atomic.write_text(out / "report.html", html.render(built, evidence))
     for doc in documents:
         name = doc["cloud"]["name"]
         atomic.write_text(out / "profiles" / f"{name}.json",
@@ -57,7 +60,8 @@ def demo(out: Path, only: list[str], workers: int | None) -> int:
     print()
     print("requests served per simulated cloud: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     print(f"results:  {out / 'results'}/<cloud>/results.json (+ evidence.jsonl)")
-    print(f"report:   {out / 'report.md'} and {out / 'report.txt'}")
+    print(f"report:   {out / 'report.html'} (open a cell for its evidence), {out / 'report.md'}, "
+          f"{out / 'report.txt'}")
     print(f"profiles: {out / 'profiles'}/<cloud>.json")
     return _demo_exit(outcome, documents)
 

@@ -3,6 +3,7 @@
 pass: behaves as `interoperable` · diverge: works, differently (the value is the quirk)
 fail: broken where it should work · skip: not applicable, always with a reason
 error: the probe or the connection broke.
+not-run: none of its tests ran (not selected, or the run stopped first): never a skip.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 from os_interop.capabilities import Capability, describe, matches
 
 OUTCOMES = ("pass", "diverge", "fail", "skip", "error")
+NOT_RUN = "not-run"      # the state of a capability none of whose tests ran; not a verdict
 BLOCKED = "blocked"    # TestResult.kind of a skip whose prerequisite failed
 
 
@@ -69,7 +71,7 @@ def capability_outcome(cap: Capability, tests: list[TestResult],
                        observations: dict[str, Observation]) -> tuple[str, str | None]:
     """The verdict and its reason for one capability on one cloud."""
     if not tests:
-        return "skip", "not selected in this run"
+        return NOT_RUN, "not selected in this run"
     for wanted in ("error", "failed"):
         bad = [t for t in tests if t.outcome == wanted]
         if bad:

@@ -123,5 +123,5 @@ class Progress:
                         f"LEAKED {doc['cloud'].get('label', doc['cloud']['name'])}: {item['kind']} {item['name']} "
                         f"{item.get('id') or ''} ({item.get('reason') or 'not deleted'})")
         self.reporter.write_sep("=", "divergence matrix")
-        for text in matrix.render(matrix.build(documents), "text").splitlines():
+        for text in matrix.render(matrix.build(documents), "text", header=False).splitlines():
             self.reporter.write_line(text)

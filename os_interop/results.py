@@ -16,7 +16,7 @@ from typing import Any
 from os_interop import __version__, atomic, profile_sources, schemas
 from os_interop.capabilities import Registry
 from os_interop.errors import UserError
-from os_interop.outcomes import OUTCOMES, Observation, TestResult, capability_outcome
+from os_interop.outcomes import NOT_RUN, OUTCOMES, Observation, TestResult, capability_outcome
 from os_interop.journal import Entry
 
 FORMAT = "os-interop-results/1"
@@ -63,9 +63,9 @@ def build(registry: Registry, cloud: dict[str, Any], run: dict[str, Any],
                 entry["reason"] = "not run: the run was interrupted"
     if run.get("error"):
         for entry in caps:
-            if entry["outcome"] != "skip" or entry["tests"]:
+            if entry["outcome"] != NOT_RUN:
                 entry["outcome"], entry["reason"] = "error", run["error"]
-    summary = {o: sum(1 for c in caps if c["outcome"] == o) for o in OUTCOMES}
+    summary = {o: sum(1 for c in caps if c["outcome"] == o) for o in (*OUTCOMES, NOT_RUN)}
     items = [e.summary() for e in resources]
     values = {k: o.value for k, o in sorted(observations.items())}
     return {

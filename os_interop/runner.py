@@ -42,7 +42,7 @@ class RunOutcome:
     cloud_errors: list[str]
 
 
-def pytest_args(req: RunRequest, run_id: str, junit_by_pytest: bool) -> list[str]:
+def pytest_args(req: RunRequest, run_id: str) -> list[str]:
     root = suite.root()
     args = [str(suite.tests_dir()), "--rootdir", str(root), "-c", str(suite.probe_ini()),
             "-p", "os_interop.plugin", "--osi-out", str(req.out), "--osi-run-id", run_id,
@@ -61,8 +61,6 @@ def pytest_args(req: RunRequest, run_id: str, junit_by_pytest: bool) -> list[str
         args.append("--read-only")
     if req.guideline:
         args += ["--osi-guideline", req.guideline]
-    if req.junitxml and junit_by_pytest:
-        args += ["--junitxml", req.junitxml]
     verbose = any(a == "--verbose" or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in req.extra)
     return args + ([] if verbose else ["-q"]) + req.extra     # quiet: capability lines are the progress
 
@@ -88,23 +86,13 @@ def check_out(out: Path) -> None:
                         "name a directory you can write") from None
 
 
-def _junit_renderer():
-    """reporters/junit.py's per-target x capability JUnit, where it exists."""
-    try:
-        from reporters import junit
-    except ImportError:
-        return None
-    return getattr(junit, "render", None)
-
-
 def run(req: RunRequest) -> RunOutcome:
     """Run the suite; exit 0 only when no required capability failed or errored."""
     run_id = new_run_id()
     check_out(req.out)
-    render_junit = _junit_renderer() if req.junitxml else None
     print(f"os-interop run {run_id}: {', '.join(t.label for t in req.targets)} -> {req.out}", flush=True)
     given = Given(req.targets)
-    code = pytest.main(pytest_args(req, run_id, junit_by_pytest=render_junit is None), plugins=[given])
+    code = pytest.main(pytest_args(req, run_id), plugins=[given])
     if code == pytest.ExitCode.USAGE_ERROR:
         return RunOutcome(2, [], [])
     if code == pytest.ExitCode.NO_TESTS_COLLECTED and (req.keyword or req.groups or req.read_only):
@@ -114,9 +102,10 @@ def run(req: RunRequest) -> RunOutcome:
         print(f"os-interop: pytest could not run the probes (exit {int(code)}); "
               f"`pytest tests/ --os-cloud {req.targets[0].cloud}` shows why", file=sys.stderr)
     documents = [d for d in given.documents if d["run"]["id"] == run_id]
-    if render_junit is not None and documents:
+    if req.junitxml and documents:      # one testcase per target x capability (reporters/junit.py)
         from os_interop import atomic
-        atomic.write_text(Path(req.junitxml), render_junit(documents))
+        from reporters import junit
+        atomic.write_text(Path(req.junitxml), junit.render(documents))
     errors = [d["run"]["error"] for d in documents if d["run"].get("error")]
     misconfigured = [d for d in documents if d["run"].get("error")       # no kind: probes unloadable
                      and d["run"].get("error_kind", "configuration") == "configuration"]

@@ -102,7 +102,7 @@ def test_read_only_run_creates_nothing_and_stays_in_budget(fleet, tmp_path):
         methods = {json.loads(l)["method"] for l in (tmp_path / name / "evidence.jsonl").read_text().splitlines()}
         assert methods <= {"GET", "HEAD", "POST"}, (name, methods)   # POST: the token only
         creating = [c for c in doc["capabilities"] if c["cost"] != "read-only"]
-        assert all(c["outcome"] == "skip" for c in creating), name
+        assert all(c["outcome"] == "not-run" for c in creating), name
 
 
 def test_the_fleet_differs_on_all_six_pain_points(full_run):

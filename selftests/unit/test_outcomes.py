@@ -34,7 +34,7 @@ def test_skip_keeps_its_reason_and_unselected_is_a_skip():
     skipped = TestResult(T)
     skipped.add_phase("setup", "skipped", None, "no image service", 0)
     assert capability_outcome(CAP, [skipped], {}) == ("skip", "no image service")
-    assert capability_outcome(CAP, [], {}) == ("skip", "not selected in this run")
+    assert capability_outcome(CAP, [], {}) == ("not-run", "not selected in this run")
 
 
 def test_a_passing_probe_that_observed_nothing_is_an_error_not_a_pass():
