@@ -204,9 +204,9 @@ def run_replay(workdir: Path, members: dict[str, bytes], document: dict[str, Any
     clouds_yaml = workdir / "clouds.yaml"
     clouds_yaml.write_text(yaml.safe_dump({"clouds": {name: entry}}))
     out = workdir / "replayed"
-    request = RunRequest(clouds=[target], out=out, workers=0, guideline=document["run"].get("guideline"),
+    request = RunRequest(targets=[], out=out, workers=0, guideline=document["run"].get("guideline"),
                          extra=_selection_args(document["run"].get("selection") or [])
-                         + ["--osi-replay", str(evidence_dir)])
+                         + ["--os-cloud", target, "--osi-replay", str(evidence_dir)])
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
     env["OS_CLIENT_CONFIG_FILE"] = str(clouds_yaml)
     try:
@@ -260,6 +260,7 @@ def compare(document: dict[str, Any], replayed: dict[str, Any], mapping: dict[st
             found: Findings) -> None:
     """Every verdict and observation of the bundle, against the replay's."""
     named: set[str] = set()          # observation keys already reported through their capability
+    flat_a, flat_b = results.values(document), results.values(replayed)
     mine = {c["id"]: c for c in document["capabilities"]}
     theirs = {c["id"]: c for c in replayed["capabilities"]}
     for cap_id in sorted(set(mine) | set(theirs), key=lambda i: (i not in mine, i)):
@@ -273,7 +274,7 @@ def compare(document: dict[str, Any], replayed: dict[str, Any], mapping: dict[st
                       f"{b['outcome']}{f' ({b_reason})' if b_reason else ''}")
         elif a["reason"] != b_reason:
             found.bad(f"verdict {cap_id}: reason {a['reason']!r} in the bundle, {b_reason!r} in the replay")
-        if a.get("value") != b.get("value"):
+        if a.get("value") != b.get("value"):    # the value the capability displays
             found.bad(f"verdict {cap_id}: value {_short(a.get('value'))} in the bundle, "
                       f"{_short(b.get('value'))} in the replay")
         b_obs = {o["key"]: o for o in b.get("observations", ())}
@@ -281,10 +282,10 @@ def compare(document: dict[str, Any], replayed: dict[str, Any], mapping: dict[st
             other = b_obs.pop(o["key"], None)
             if other is None:
                 found.bad(f"observation {o['key']} ({cap_id}): not observed by the replay")
-            elif o["value"] != other["value"]:
+            elif flat_a.get(o["key"]) != flat_b.get(o["key"]):
                 named.add(o["key"])
-                found.bad(f"observation {o['key']} ({cap_id}): the bundle says {_short(o['value'])}, "
-                          f"the replay observed {_short(other['value'])}")
+                found.bad(f"observation {o['key']} ({cap_id}): the bundle says {_short(flat_a.get(o['key']))}, "
+                          f"the replay observed {_short(flat_b.get(o['key']))}")
             elif o.get("evidence") != _mapped(other.get("evidence", []), mapping):
                 found.bad(f"observation {o['key']} ({cap_id}): cites {o.get('evidence')}, the replay "
                           f"read {_mapped(other.get('evidence', []), mapping)}")
@@ -295,7 +296,6 @@ def compare(document: dict[str, Any], replayed: dict[str, Any], mapping: dict[st
             mine_t = a_tests.get(t["id"])
             if mine_t is not None and mine_t["outcome"] != t["outcome"]:
                 found.bad(f"test {t['id']}: {mine_t['outcome']} in the bundle, {t['outcome']} in the replay")
-    flat_a, flat_b = results.values(document), results.values(replayed)
     for key in sorted(set(flat_a) | set(flat_b)):
         if flat_a.get(key) != flat_b.get(key) and key in flat_a and key not in named:
             found.bad(f"observation {key}: the bundle says {_short(flat_a.get(key))}, "

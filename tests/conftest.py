@@ -21,7 +21,7 @@ from os_interop.flows import server as server_flow
 from os_interop.flows import upload as upload_flow
 from os_interop.flows.ahead import Ahead
 from os_interop.outcomes import blocked
-from os_interop.plugin import parse_nodeid
+from os_interop.plugin import PROBE
 
 NEEDS_SERVER = ("run_boot", "run_server")
 _STARTED = pytest.StashKey[set[str]]()   # clouds whose first probe has been set up
@@ -84,30 +84,30 @@ def _boot(cloud: CloudUnderTest) -> server_flow.Boot:
     return server_flow.boot(cloud, chosen, fallback["id"] if fallback else None)
 
 
-def _cloud_of(item: pytest.Item) -> str | None:
-    callspec = getattr(item, "callspec", None)
-    return callspec.params.get("osi_cloud_name") if callspec else None
+def _label_of(item: pytest.Item) -> str | None:
+    probe = item.stash.get(PROBE, None)
+    return probe.target.label if probe else None
 
 
 @pytest.fixture(autouse=True)
 def _server_first(request: pytest.FixtureRequest) -> None:
     """On the first probe of a cloud: when a selected probe of that cloud needs the server,
     start its boot now, in the background, under that probe's name."""
-    if "cloud" not in request.fixturenames or "osi_cloud_name" not in request.fixturenames:
+    if "cloud" not in request.fixturenames or PROBE not in request.node.stash:
         return
     started = request.config.stash.setdefault(_STARTED, set())
-    name = request.getfixturevalue("osi_cloud_name")
+    name = request.node.stash[PROBE].target.label
     if name in started:
         return
     started.add(name)
-    users = [i for i in request.session.items if _cloud_of(i) == name
+    users = [i for i in request.session.items if _label_of(i) == name
              and any(f in getattr(i, "fixturenames", ()) for f in NEEDS_SERVER)]
     if not users:
         return
     cloud: CloudUnderTest = request.getfixturevalue("cloud")
     if cloud.endpoint("compute") is None:      # run_boot skips; nothing to boot
         return
-    Ahead(cloud, "server", lambda: _boot(cloud), parse_nodeid(users[0].nodeid)[0]).start()
+    Ahead(cloud, "server", lambda: _boot(cloud), users[0].stash[PROBE].test).start()
 
 
 @pytest.fixture
