@@ -18,11 +18,21 @@ LOCATION_KEYS = frozenset({"auth", "regions", "region_name", "name", "status", "
 
 
 def cloud_entry(name: str) -> dict[str, Any]:
-    """The raw clouds.yaml entry of `name` (secure.yaml and OS_* merged, as openstacksdk reads it)."""
+    """The raw clouds.yaml entry of `name` (secure.yaml and OS_* merged, as openstacksdk reads it);
+    a label `cloud@region` gives the entry narrowed to that region."""
     from os_interop import targets
-    targets.resolve_names([name])
-    targets.region(name)   # a bad entry is a usage error before any cloud is touched
-    return located(dict(targets.openstack_config().cloud_config["clouds"][name]))
+    from os_interop.errors import UserError
+    config = targets.openstack_config()
+    found = targets.resolve([name], config=config)   # a bad entry: a usage error, no request made
+    if len(found) != 1:
+        raise UserError(f"cloud {name!r} has regions {', '.join(t.region or '-' for t in found)}; "
+                        f"prove one at a time: --cloud {found[0].label}")
+    target = found[0]
+    entry = dict(config.cloud_config["clouds"][target.cloud])
+    if target.region and name != target.cloud:
+        entry.pop("regions", None)
+        entry["region_name"] = target.region
+    return located(entry)
 
 
 def located(entry: dict[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,7 @@ def test_prove_with_the_emitted_profile_matches_the_declared_flow(config: Path, 
            "OS_CLIENT_CONFIG_FILE": clouds_yaml}
     done = subprocess.run([sys.executable, "-m", "os_interop.cli", "prove", "--cloud", "refcloud",
                            "--profile", str(ROOT / "vendor-profiles" / "reference-cloud" / f"{config.stem}.json"),
-                           "--out", str(tmp_path), "--format", "json", "--no-single-keys", "--timeout", "60"],
+                           "--out", str(tmp_path), "--format", "json", "--no-single-keys", "--timeout", "45"],
                           capture_output=True, text=True, env=env, timeout=1500)
     assert done.returncode in (0, 1), done.stderr[-3000:]
     doc = json.loads(done.stdout)
