@@ -8,25 +8,18 @@ every outcome comes from the settled entry (events.CapabilitySettled).
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from os_interop.events import CapabilitySettled, TargetFinished, TargetStarted
+from os_interop.outcomes import NOT_RUN, OUTCOMES
+from reporters.display import one_line as short
 
-MARK = {"pass": "PASS", "diverge": "DIVERGE", "fail": "FAIL", "skip": "skip", "error": "ERROR"}
-OUTCOMES = ("pass", "diverge", "fail", "skip", "error")
+MARK = {"pass": "PASS", "diverge": "DIVERGE", "fail": "FAIL", "skip": "skip", "error": "ERROR",
+        NOT_RUN: "not run"}
 REDRAW_S = 0.2
-
-
-def short(value: Any, width: int = 60) -> str:
-    """A value as one short line of JSON."""
-    if value is None:
-        return "-"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def line(label: str, entry: dict[str, Any]) -> str:

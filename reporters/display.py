@@ -1,7 +1,7 @@
 """How an observed value reads in one line: compact, and short on request.
 
 The one home for showing a value to a person: the matrix, the profile diff, the fault matrix's
-findings (and the progress lines, once the engine uses :func:`one_line`) all show values alike.
+findings and the progress lines all show values alike.
 """
 
 from __future__ import annotations
