@@ -51,7 +51,7 @@ def pytest_args(req: RunRequest, run_id: str) -> list[str]:
             # rewriting (recompiled on every start where bytecode is not cached) adds nothing;
             # the unraisable-exception plugin's gc.collect of the whole heap at exit costs more
             # than it finds; xdist is replaced by forking.py; hypothesis/benchmark are selftests'.
-            "--assert=plain", "-p", "no:unraisableexception", "-p", "no:xdist", "-p", "no:benchmark",
+            "--assert=plain", "-p", "no:xdist", "-p", "no:benchmark",
             "-p", "no:hypothesispytest"]
     if req.groups:
         args += ["-m", " or ".join(req.groups)]
