@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,12 +75,16 @@ class Grade:
     def compliant(self) -> bool:
         return not self.failures
 
-    def lines(self) -> list[str]:
+    def lines(self, width: int = 120) -> list[str]:
+        """The grade for a person: a head line, then one item per line, wrapped to `width`."""
         head = (f"guideline {self.guideline} ({self.status}): {self.cloud} "
                 f"{'compliant' if self.compliant else 'NOT compliant'}")
-        return ([head] + [f"  counts: {f}" for f in self.failures]
-                + [f"  waived: {w}" for w in self.waived] + [f"  advisory: {w}" for w in self.warnings]
-                + ([f"  not run (required, not selected): {', '.join(self.not_run)}"] if self.not_run else []))
+        items = ([f"counts: {f}" for f in self.failures]
+                 + [f"waived: {w}" for w in self.waived] + [f"advisory: {w}" for w in self.warnings]
+                 + ([f"not run (required, not selected): {', '.join(self.not_run)}"] if self.not_run else []))
+        return textwrap.wrap(head, width, subsequent_indent="    ") + [
+            wrapped for item in items for wrapped in textwrap.wrap(
+                item, width, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False)]
 
 
 def grade(document: dict[str, Any], guideline: Guideline, today: datetime.date) -> Grade:
@@ -87,7 +92,7 @@ def grade(document: dict[str, Any], guideline: Guideline, today: datetime.date) 
     unless flagged in the guideline or a known divergence of this cloud's vendor has not
     expired; one the run did not select does not count; one missing from the document
     (a suite older than the guideline) counts."""
-    cloud = document["cloud"]["name"]
+    cloud = document["cloud"].get("label") or document["cloud"]["name"]
     by_id = {c["id"]: c for c in document["capabilities"]}
     failures, waived, warnings, not_run = [], [], [], []
     for cap_id in guideline.required:
