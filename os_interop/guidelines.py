@@ -92,9 +92,12 @@ def grade(document: dict[str, Any], guideline: Guideline, today: datetime.date) 
     unless flagged in the guideline or a known divergence of this cloud's vendor has not
     expired; one the run did not select does not count; one missing from the document
     (a suite older than the guideline) counts."""
-    cloud = document["cloud"].get("label") or document["cloud"]["name"]
+    name = document["cloud"]["name"]                      # known divergences name clouds
+    cloud = document["cloud"].get("label") or name          # shown: the target (cloud@region)
     by_id = {c["id"]: c for c in document["capabilities"]}
     failures, waived, warnings, not_run = [], [], [], []
+    if document.get("run", {}).get("error"):     # probes that never ran say nothing about conformance
+        failures.append(f"the run: {document['run']['error']}")
     for cap_id in guideline.required:
         cap = by_id.get(cap_id)
         if cap is None:
@@ -109,7 +112,7 @@ def grade(document: dict[str, Any], guideline: Guideline, today: datetime.date) 
             code, note = guideline.flagged[cap_id]
             waived.append(f"{said} (flagged {code}: {note})")
             continue
-        known = next((d for d in guideline.divergences if d.covers(cloud, cap_id, today)), None)
+        known = next((d for d in guideline.divergences if d.covers(name, cap_id, today)), None)
         if known is not None:
             waived.append(f"{said} (known divergence of {known.vendor} until {known.expires}: {known.note})")
             continue

@@ -197,11 +197,6 @@ def _check_user(name: str, cloud) -> None:
             raise _lacks(name, missing, auth_type)
 
 
-def check(names: list[str]) -> None:
-    """Every named cloud's entry is complete: one line about the first bad one, no request made."""
-    resolve(names)
-
-
 def target(label: str, cloud_region=None) -> Target:
     """The Target of a label, from its CloudRegion (looked up when not given)."""
     cloud_region = cloud_region or region(label)

@@ -18,10 +18,15 @@ def catalog_url(cloud: CloudUnderTest, types: tuple[str, ...]) -> tuple[str, str
     return None
 
 
-def root(cloud: CloudUnderTest, url: str) -> str:
-    """The unversioned root of a catalog URL: …/v3/<project_id> (cinder, old nova) and …/v2.1
-    both lose their version part."""
+def without_project(cloud: CloudUnderTest, url: str) -> str:
+    """A catalog URL without its trailing /<project_id> (cinder, old nova)."""
     trimmed, project = url.rstrip("/"), cloud.project_id
     if project and trimmed.endswith("/" + project):
         trimmed = trimmed[: -len(project) - 1]
-    return cloud.unversioned(trimmed)
+    return trimmed
+
+
+def root(cloud: CloudUnderTest, url: str) -> str:
+    """The unversioned root of a catalog URL: …/v3/<project_id> and …/v2.1 both lose their
+    version part."""
+    return cloud.unversioned(without_project(cloud, url))

@@ -105,3 +105,15 @@ def test_guideline_id_must_match_its_file_name(tmp_path):
         "timeline: {draft: 2027-05-01, effective: 2027-06-01}\nrequired: []\nadvisory: []\n")
     with pytest.raises(UserError, match="differs from the file name"):
         guidelines.load_all(tmp_path)
+
+
+def test_a_run_that_errored_is_never_compliant_even_when_no_probe_ran():
+    doc = _doc(compute_boot="not-run", upload_method="not-run")
+    for cap in doc["capabilities"]:
+        cap["tests"] = []
+    doc["run"] = {"error": "cannot load probes in tests/: SyntaxError"}
+    g = grade(doc, _guideline(), DAY)
+    assert not g.compliant
+    assert g.failures == ("the run: cannot load probes in tests/: SyntaxError",)
+    doc["run"] = {"error": None}
+    assert grade(doc, _guideline(), DAY).compliant

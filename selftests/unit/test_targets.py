@@ -21,7 +21,7 @@ def test_an_incomplete_entry_is_one_line_naming_what_is_missing(tmp_path, monkey
     path.write_text(yaml.safe_dump({"clouds": {"c": entry}}))
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
     with pytest.raises(UserError) as caught:
-        targets.check(["c"])
+        targets.resolve(["c"])
     assert "'c'" in str(caught.value) and words in str(caught.value) and "\n" not in str(caught.value)
 
 
@@ -30,7 +30,7 @@ def test_a_complete_entry_passes(tmp_path, monkeypatch):
     path.write_text(yaml.safe_dump({"clouds": {"c": {"auth": {
         "auth_url": "http://127.0.0.1:9/v3", "username": "u", "password": "p", "project_name": "x"}}}}))
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
-    targets.check(["c"])
+    targets.resolve(["c"])
 
 
 AUTH = {"auth_url": "http://127.0.0.1:9/v3", "username": "u", "password": "p", "project_name": "x"}

@@ -17,10 +17,7 @@ _TYPE_VERSION = {"volumev3": "3", "volumev2": "2", "volume": "1"}
 
 
 def catalog_version(cloud, service_type: str, url: str) -> str | None:
-    trimmed = url.rstrip("/")
-    if cloud.project_id and trimmed.endswith("/" + cloud.project_id):
-        trimmed = trimmed[: -len(cloud.project_id) - 1]
-    found = _URL_VERSION.search(trimmed)
+    found = _URL_VERSION.search(services.without_project(cloud, url))
     return found[1] if found else _TYPE_VERSION.get(service_type)
 
 
