@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import types
 from typing import Any, Iterator
 
 HELD = (signal.SIGINT, signal.SIGTERM)
@@ -35,3 +36,32 @@ def held() -> Iterator[None]:
             signal.signal(s, handler)
         if arrived:   # the user's interrupt wins over whatever the create raised
             raise KeyboardInterrupt(f"signal {arrived[0]} (held until the create was answered)")
+
+
+def with_line_numbers(exc: BaseException | None) -> None:
+    """Give every traceback entry of ``exc`` and its chain a line number.
+
+    A signal can land on an instruction that maps to no source line (Python 3.11+: the entry's
+    ``tb_lineno`` is None, e.g. in a ``with`` block's cleanup). pytest's terminal reporter then
+    fails while printing the interrupt (``None - 1``) and shows that TypeError as a traceback.
+    Such an entry gets its function's first line instead; nothing else changes.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        exc.__traceback__ = _renumbered(exc.__traceback__)
+        exc = exc.__cause__ or exc.__context__
+
+
+def _renumbered(tb: types.TracebackType | None) -> types.TracebackType | None:
+    entries = []
+    while tb is not None:
+        entries.append(tb)
+        tb = tb.tb_next
+    if all(entry.tb_lineno is not None for entry in entries):
+        return entries[0] if entries else None
+    rebuilt = None
+    for entry in reversed(entries):
+        line = entry.tb_lineno if entry.tb_lineno is not None else entry.tb_frame.f_code.co_firstlineno
+        rebuilt = types.TracebackType(rebuilt, entry.tb_frame, entry.tb_lasti, line)
+    return rebuilt

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
+from os_interop import interrupts
 from os_interop.answers import Unknown
 from os_interop.capabilities import COSTS, GROUPS
 from os_interop.cloud import CloudUnderTest
@@ -112,6 +113,13 @@ def pytest_configure(config: pytest.Config) -> None:
     state.collector = Collector(state, [state.progress])
     state.writer = ResultsWriter(state, state.collector, lambda: state.interrupted or state.session_interrupted)
     config.pluginmanager.register(state.collector, _COLLECTOR)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo) -> None:
+    """Before the terminal reporter renders the interrupt: no traceback entry without a line."""
+    interrupts.with_line_numbers(excinfo.value)
+    excinfo.traceback = type(excinfo.traceback)(excinfo.value.__traceback__)
 
 
 def state_of(config: pytest.Config) -> RunState:
