@@ -104,6 +104,16 @@ class CloudUnderTest:
                 return response
             return self.request("GET", url, **kwargs)
 
+    def already_read(self, url: str, usable: Callable[[requests.Response], bool]) -> requests.Response | None:
+        """The answer this worker already recorded for a plain GET of `url`, when `usable`
+        says it serves (then it is credited to the current test); never asks again."""
+        recorder = self.conn.recorder
+        cached = recorder.last_by_url.get((url, None))
+        if cached is None or not usable(cached[1]):
+            return None
+        recorder.note_used(cached[0])
+        return cached[1]
+
     def answer(self, method: str, url: str | None,
                expect: "answers.Mapping[int, str | None]" = answers.DOCUMENT,
                fresh: bool = False, **kwargs: Any) -> Answer:

@@ -32,6 +32,7 @@ class StubCloud:
     unversioned = staticmethod(CloudUnderTest.unversioned)
     request = CloudUnderTest.request
     get = CloudUnderTest.get
+    already_read = CloudUnderTest.already_read
     answer = CloudUnderTest.answer
     post = CloudUnderTest.post
     put = CloudUnderTest.put

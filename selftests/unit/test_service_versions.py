@@ -60,3 +60,28 @@ def test_a_hidden_root_is_an_absence_only_where_declared(cloud):
     assert versions.discovered(cloud, "http://c/compute", versions.ROOT_OR_HIDDEN) == (404, [])
     with pytest.raises(Unknown):
         versions.discovered(cloud, "http://c/compute")
+
+
+IDENTITY_ROOT = {"versions": {"values": [{"id": "v3.14", "status": "stable", "links": []}]}}
+
+
+def test_the_identity_root_keystoneauth_read_at_the_auth_url_is_not_asked_for_again(cloud):
+    cloud.mock.register_uri("GET", "http://k/identity", status_code=300, json=IDENTITY_ROOT)
+    cloud.mock.register_uri("GET", "http://k/identity/", status_code=300, json=IDENTITY_ROOT)
+    cloud.get("http://k/identity")                        # what the auth's discovery sent
+    cloud.conn.recorder.begin_test("probe")
+    status, entries = versions.at_root(cloud, "http://k/identity")
+    assert status == 300 and [e["id"] for e in entries] == ["v3.14"]
+    assert [r.url for r in cloud.mock.request_history] == ["http://k/identity"]
+    assert cloud.conn.recorder.used() == ["t-1"]          # the observation cites that exchange
+
+
+@pytest.mark.parametrize("status, body", [(500, {"error": "boom"}), (300, {"versions": []}), (200, "not json")])
+def test_an_auth_discovery_answer_that_lists_no_versions_is_not_reused(cloud, status, body):
+    kwargs = {"text": body} if isinstance(body, str) else {"json": body}
+    cloud.mock.register_uri("GET", "http://k/identity", status_code=status, **kwargs)
+    cloud.mock.register_uri("GET", "http://k/identity/", status_code=300, json=IDENTITY_ROOT)
+    cloud.get("http://k/identity")
+    status, entries = versions.at_root(cloud, "http://k/identity")
+    assert status == 300 and [e["id"] for e in entries] == ["v3.14"]
+    assert [r.url for r in cloud.mock.request_history] == ["http://k/identity", "http://k/identity/"]
