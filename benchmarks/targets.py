@@ -16,6 +16,10 @@ once per process: an upper bound) and the sum of PSS (shared pages split between
 processes sharing them: what the tree really holds). The simulated clouds run in this
 process, not in the measured tree.
 
+Before timing, the engine, probes and reporters are byte-compiled (compileall), as a wheel
+install does: an editable install under PYTHONDONTWRITEBYTECODE=1 (set on some CI machines)
+would otherwise compile ~70 ms of source on every start.
+
 Usage: python benchmarks/targets.py [--only 1,2,6,7] [--runs N] [--refcloud]
 """
 
@@ -41,6 +45,7 @@ from os_interop.simulator.personality import find_personality
 
 GIB = 2**30
 ROOT = Path(__file__).resolve().parents[1]
+COMPILED = ("os_interop", "tests", "reporters", "conftest.py")
 
 
 @dataclasses.dataclass
@@ -224,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     only = set(args.only.split(",")) | ({"5"} if args.refcloud else set())
     figures: list[Figure] = []
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *(str(ROOT / d) for d in COMPILED)], check=True)
     print(f"{os.cpu_count()} cores, {load()} at the start (figures are whole processes, start-up included)")
     with tempfile.TemporaryDirectory(prefix="osi-bench-") as tmp:
         tmp_path = Path(tmp)

@@ -8,8 +8,11 @@ else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
+import os
 import sys
+import threading
 from pathlib import Path
 
 from os_interop import __version__, capabilities
@@ -353,5 +356,26 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def entry() -> None:
+    """The console script (and ``python -m os_interop``): main(), then leave at once.
+
+    Tearing the interpreter down deallocates every module of openstacksdk, keystoneauth and
+    pytest one object at a time: 0.15-0.2 s of a 1 s run, for nothing a finished command
+    needs. When no other thread is alive, the exit handlers run and the streams are flushed as
+    at a normal exit, and the process ends without that teardown; otherwise it exits normally.
+    """
+    code = main()
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None or threading.active_count() > 1:
+        sys.exit(code)
+    run_exit_handlers()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):    # a closed pipe (`| head`) or a closed stream
+            pass
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

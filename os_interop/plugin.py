@@ -227,6 +227,7 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     if state.is_worker:
         return None
     from os_interop import forking
+    from os_interop.admission import Admission
     groups: dict[str, list[pytest.Item]] = {}
     here: list[pytest.Item] = []
     for item in session.items:
@@ -234,12 +235,12 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
         (groups.setdefault(probe.target.label, []) if probe else here).append(item)
     for i, item in enumerate(here):   # anything that is not a probe runs in this process
         item.config.hook.pytest_runtest_protocol(item=item, nextitem=here[i + 1] if i + 1 < len(here) else None)
-    limit = forking.default_limit(len(groups)) if processes == "auto" else processes
+    admission = Admission.for_run(processes, len(groups))
 
     def started(label: str) -> None:
         state.progress.handle(TargetStarted(label, _settling(state, label)))
 
-    forking.run(session, list(groups.items()), limit, state, started,
+    forking.run(session, list(groups.items()), admission, state, started,
                 lambda label, died: state.writer.finish(label, died), state.progress.tick)
     if state.interrupted:
         raise session.Interrupted("os-interop: interrupted; each target cleaned up what the run created")

@@ -25,6 +25,7 @@ from os_interop.plugin import PROBE
 
 NEEDS_SERVER = ("run_boot", "run_server")
 _STARTED = pytest.StashKey[set[str]]()   # clouds whose first probe has been set up
+_BOOTERS = pytest.StashKey[dict[str, pytest.Item]]()   # cloud -> its first probe needing the server
 
 
 def _upload(cloud: CloudUnderTest) -> upload_flow.Upload:
@@ -100,14 +101,28 @@ def _server_first(request: pytest.FixtureRequest) -> None:
     if name in started:
         return
     started.add(name)
-    users = [i for i in request.session.items if _label_of(i) == name
-             and any(f in getattr(i, "fixturenames", ()) for f in NEEDS_SERVER)]
-    if not users:
+    booter = _booters(request.session).get(name)
+    if booter is None:
         return
     cloud: CloudUnderTest = request.getfixturevalue("cloud")
     if cloud.endpoint("compute") is None:      # run_boot skips; nothing to boot
         return
-    Ahead(cloud, "server", lambda: _boot(cloud), users[0].stash[PROBE].test).start()
+    Ahead(cloud, "server", lambda: _boot(cloud), booter.stash[PROBE].test).start()
+
+
+def _booters(session: pytest.Session) -> dict[str, pytest.Item]:
+    """Each cloud's first selected probe that needs the server, found in one pass over the
+    session's items (a pass per cloud made a 1000-cloud run quadratic)."""
+    found = session.config.stash.get(_BOOTERS, None)
+    if found is None:
+        found = {}
+        for item in session.items:
+            label = _label_of(item)
+            if label and label not in found and any(
+                    f in getattr(item, "fixturenames", ()) for f in NEEDS_SERVER):
+                found[label] = item
+        session.config.stash[_BOOTERS] = found
+    return found
 
 
 @pytest.fixture
