@@ -15,7 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
-from os_interop import __version__, capabilities
+from os_interop import __version__, capabilities, stdout_guard
 from os_interop.capabilities import GROUPS
 from os_interop.errors import UserError
 
@@ -363,8 +363,13 @@ def entry() -> None:
     pytest one object at a time: 0.15-0.2 s of a 1 s run, for nothing a finished command
     needs. When no other thread is alive, the exit handlers run and the streams are flushed as
     at a normal exit, and the process ends without that teardown; otherwise it exits normally.
+    Standard output is guarded (stdout_guard.py): a reader that leaves ends the output, not
+    the run.
     """
+    out = stdout_guard.guard()
     code = main()
+    if out.gone:        # pytest's capture may have pointed fd 1 back at the closed pipe
+        out.silence()
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if run_exit_handlers is None or threading.active_count() > 1:
         sys.exit(code)

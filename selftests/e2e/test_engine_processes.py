@@ -49,6 +49,28 @@ def test_forked_children_and_one_process_observe_the_same(fleet, tmp_path):
         assert sum(1 for l in lines if l.split()[:1] == ["target"]) == 1      # one summary table
 
 
+def test_a_reader_leaving_ends_the_output_not_the_run(fleet, tmp_path):
+    """`os-interop run ... | head -1`: every cloud still finishes, cleans up and is written,
+    with the exit code a full reading would have given, and no traceback."""
+    args = ["run", "--cloud", TWO[0], "--cloud", TWO[1], "--read-only"]
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("OS_")}, **env_of(fleet)}
+    proc = subprocess.Popen([sys.executable, "-m", "os_interop.cli", *args, "--out", str(tmp_path / "cut")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    first = proc.stdout.readline()
+    proc.stdout.close()                     # the reader leaves, as head does
+    _, err = proc.communicate(timeout=300)
+    whole = cli(*args, "--out", str(tmp_path / "whole"), env=env_of(fleet))
+    assert first.startswith(b"os-interop run ")
+    assert proc.returncode == whole.returncode == 0, err.decode()[-2000:]
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()[-2000:]
+    cut, full = documents(tmp_path / "cut"), documents(tmp_path / "whole")
+    assert sorted(cut) == sorted(TWO)
+    outcomes = lambda docs: {n: {c["id"]: c["outcome"] for c in d["capabilities"]}  # noqa: E731
+                             for n, d in docs.items()}
+    assert outcomes(cut) == outcomes(full)
+    assert values(tmp_path / "cut") == values(tmp_path / "whole")
+
+
 def test_xdist_workers_keep_a_target_together_and_carry_its_observations(fleet, tmp_path):
     junit = tmp_path / "junit.xml"
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("OS_")}, **env_of(fleet)}
