@@ -7,7 +7,7 @@ holds: each takes its build time however many run. A child whose cloud answers a
 costs CPU, and past the machine's cores more of them only contend: each one's
 copy-on-write faults on the pages it shares with the parent and the other children grow
 costlier the more processes share them (measured on 2 cores, 1000 read-only clouds: all
-at once 223 s, paced 156 s).
+at once 223 s, paced 161 s).
 
 So up to one child per core starts at once. Beyond that, each decision looks at the last
 window (WINDOW): another child may start when the machine's CPUs were idle (/proc/stat, so
