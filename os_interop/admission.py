@@ -114,7 +114,8 @@ class Admission:
         self.cores = cores or os.cpu_count() or 1
         self.sample, self.clock = sample, clock
         self.demand = demand or Demand(clock=clock)
-        self.last = sample() if paced else None       # None: not paced, memory alone decides
+        self.last = sample() if paced else None       # the window's first (idle, total)
+        self.paced = self.last is not None            # else memory alone decides
         self.last_at = clock()
         self.burst = 1
 
@@ -130,20 +131,19 @@ class Admission:
         running = len(children)
         if running >= self.ceiling:
             return 0
-        if self.last is None:
+        if not self.paced:
             return self.ceiling - running
         now = self.clock()
-        if running < self.cores:           # a core each, at once; the window starts with them
-            self.last, self.last_at = self.sample(), now
-            return min(self.ceiling, self.cores) - running
-        if now - self.last_at < WINDOW:
-            return 0
+        if running >= self.cores and now - self.last_at < WINDOW:
+            return 0                        # inside the window: decided at its end
         current = self.sample()
-        if current is None:
-            self.last = None
+        if current is None:                 # /proc/stat became unreadable: memory alone decides
+            self.paced = False
             return self.ceiling - running
-        (idle0, total0), (idle1, total1) = self.last, current
-        self.last, self.last_at = current, now
+        previous, self.last, self.last_at = self.last, current, now
+        if running < self.cores:            # a core each, at once; the window starts with them
+            return min(self.ceiling, self.cores) - running
+        (idle0, total0), (idle1, total1) = previous, current
         wall = total1 - total0
         idle_cores = (idle1 - idle0) / wall * self.cores if wall > 0 else 0.0
         wanted = self.demand.mean(children)
@@ -155,6 +155,6 @@ class Admission:
 
     def retry_in(self, running: int, pending: bool) -> float | None:
         """How long the parent may sleep before asking again (None: until a child speaks)."""
-        if not pending or running >= self.ceiling or self.last is None:
+        if not pending or running >= self.ceiling or not self.paced:
             return None
         return WINDOW

@@ -29,6 +29,10 @@ class GuardedStdout:
                 self.silence()
         return len(text)
 
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
     def flush(self) -> None:
         if not self.gone:
             try:

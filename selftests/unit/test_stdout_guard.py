@@ -33,3 +33,22 @@ def test_a_reader_leaving_silences_the_stream_and_its_descriptor():
     out.flush()
     assert os.write(stream.fileno(), b"x") == 1           # the descriptor now goes to /dev/null
     stream.close()                                        # its buffer flushes without an error
+
+
+class Refusing:
+    """A stream whose reader is gone and which has no descriptor to point elsewhere."""
+
+    def write(self, text):
+        raise BrokenPipeError
+
+    flush = writelines = write
+
+    def fileno(self):
+        raise ValueError("no descriptor")
+
+
+def test_every_way_of_writing_is_guarded():
+    out = GuardedStdout(Refusing())
+    assert out.write("x") == 1 and out.gone
+    out.writelines(["a\n", "b\n"])
+    out.flush()
