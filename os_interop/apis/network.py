@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from os_interop import answers
 from os_interop.answers import Unknown
@@ -90,17 +90,37 @@ def name_of(item: dict[str, Any]) -> str:
 
 
 # -- the topology a member sees ------------------------------------------------------------------
+Listing = Callable[[], list[dict[str, Any]]]
+
+
+def _nothing() -> list[dict[str, Any]]:
+    return []
+
+
 @dataclass(frozen=True)
 class Topology:
     """What the project can read of the network layout. Routers (and their interface ports)
     of other projects are invisible to a member: a provider's router serving a shared network
-    shows up only when a floating IP is associated through it."""
+    shows up only when a floating IP is associated through it.
+
+    Routers and interfaces are read when first asked for (each read is cached by the cloud):
+    with one candidate network nothing needs them, and a read-only run or a server create
+    does not wait for two listings it never uses. An unreadable one still raises Unknown,
+    in the probe that needed it."""
 
     project_id: str | None
     networks: list[dict[str, Any]]
     subnets: list[dict[str, Any]]
-    routers: list[dict[str, Any]]
-    interfaces: list[dict[str, Any]]     # ports with device_owner network:router_interface
+    read_routers: Listing = _nothing
+    read_interfaces: Listing = _nothing     # ports with device_owner network:router_interface
+
+    @property
+    def routers(self) -> list[dict[str, Any]]:
+        return self.read_routers()
+
+    @property
+    def interfaces(self) -> list[dict[str, Any]]:
+        return self.read_interfaces()
 
     def subnets_of(self, network: dict[str, Any]) -> list[dict[str, Any]]:
         return [s for s in self.subnets if s.get("network_id") == network.get("id")]
@@ -114,14 +134,16 @@ class Topology:
 
 
 def topology(cloud: CloudUnderTest) -> Topology:
-    """Networks and subnets; routers and router interfaces when the router extension is there."""
+    """Networks and subnets now; routers and router interfaces, when the router extension is
+    there, on first use."""
     routed = "router" in (extensions(cloud) or set())
     return Topology(
         project_id=cloud.project_id,
         networks=listing(cloud, "networks"),
         subnets=listing(cloud, "subnets"),
-        routers=listing(cloud, "routers") if routed else [],
-        interfaces=listing(cloud, "ports", "?device_owner=network:router_interface") if routed else [])
+        read_routers=(lambda: listing(cloud, "routers")) if routed else _nothing,
+        read_interfaces=(lambda: listing(cloud, "ports", "?device_owner=network:router_interface"))
+        if routed else _nothing)
 
 
 def candidates(topo: Topology) -> list[dict[str, Any]]:
@@ -180,8 +202,8 @@ def boot_network(topo: Topology, nets: list[dict[str, Any]]) -> dict[str, Any] |
     """Where the run's one server goes when nova cannot choose: a network that can take a
     floating IP (visibly routed, else private with a gateway), so the floating-IP lifecycle
     tests the path a client needs; the direct network's reachability is read from its subnets."""
-    if not nets:
-        return None
+    if len(nets) < 2:     # nova takes the one candidate itself: no router needs reading
+        return nets[0] if nets else None
     visible = [n for n in nets if nat_gateways(topo, n)]
     possible = [n for n in nets if maybe_natted(topo, n)] if topo.external else []
     return (visible or possible or [default_interface(topo, nets) or nets[0]])[0]

@@ -67,7 +67,7 @@ def candidate_modes(cloud: CloudUnderTest) -> dict[str, str]:
     networks, _ = _collection(cloud, "networks")
     subnets, evidence_id = _collection(cloud, "subnets")
     # nova's rule over what was just read (no router listing needed to know the candidates)
-    seen = network.Topology(cloud.project_id, networks, subnets, routers=[], interfaces=[])
+    seen = network.Topology(cloud.project_id, networks, subnets)
     chosen = {n.get("id") for n in network.candidates(seen)}
     by_id = {n.get("id"): n for n in networks}
     return dict(sorted((_label(by_id[s["network_id"]], s), subnet_mode(s, evidence_id))

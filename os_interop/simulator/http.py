@@ -10,6 +10,8 @@ injected wire faults (stall, reset, truncate) are carried out here, where the so
 from __future__ import annotations
 
 import json
+import os
+import selectors
 import socket
 import struct
 import sys
@@ -224,7 +226,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class CloudHTTPServer(ThreadingHTTPServer):
-    """One listening socket per simulated cloud, bound to loopback on an ephemeral port."""
+    """One listening socket per simulated cloud, bound to loopback on an ephemeral port.
+
+    Its accept loop blocks on the socket and a wake-up pipe instead of polling: an idle cloud
+    costs no CPU. (socketserver's serve_forever wakes every poll_interval to look for
+    shutdown(); at 0.05 s, 200 idle clouds took a sixth of a core from the clients they serve.)"""
 
     daemon_threads = True
     allow_reuse_address = True
@@ -232,8 +238,9 @@ class CloudHTTPServer(ThreadingHTTPServer):
     def __init__(self, cloud: Any):
         self.cloud = cloud
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
-                                       name=f"sim-{cloud.personality.name}", daemon=True)
+        self._stopping = threading.Event()
+        self._wake_read, self._wake_write = os.pipe()
+        self.thread = threading.Thread(target=self._accept, name=f"sim-{cloud.personality.name}", daemon=True)
 
     @property
     def port(self) -> int:
@@ -242,10 +249,23 @@ class CloudHTTPServer(ThreadingHTTPServer):
     def start(self) -> None:
         self.thread.start()
 
+    def _accept(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.socket, selectors.EVENT_READ)
+            selector.register(self._wake_read, selectors.EVENT_READ)
+            while not self._stopping.is_set():
+                for key, _ in selector.select():
+                    if key.fileobj is self.socket and not self._stopping.is_set():
+                        self.handle_request()      # ready: accepts at once, a thread per connection
+
     def stop(self) -> None:
-        self.shutdown()
+        self._stopping.set()
+        os.write(self._wake_write, b"x")
+        if self.thread.ident is not None:
+            self.thread.join(timeout=5)
         self.server_close()
-        self.thread.join(timeout=5)
+        os.close(self._wake_read)
+        os.close(self._wake_write)
 
 
 def internal_error(service: Any, exc: BaseException) -> Response:

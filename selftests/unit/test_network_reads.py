@@ -95,13 +95,29 @@ def test_topology_reads_routers_only_with_the_router_extension(cloud):
     assert topo.routers == [] and topo.interfaces == []
 
 
+def test_routers_are_read_only_when_a_decision_needs_them(cloud):
+    cloud.mock.register_uri("GET", f"{N}/extensions", json={"extensions": [{"alias": "router"}]})
+    cloud.mock.register_uri("GET", f"{N}/networks", json={"networks": [_net("n1", "only", owner="p1")]})
+    cloud.mock.register_uri("GET", f"{N}/subnets", json={"subnets": [_sub("n1", "10.0.0.0/24")]})
+    cloud.mock.register_uri("GET", f"{N}/routers", json={"routers": []})
+    cloud.mock.register_uri("GET", f"{N}/ports", json={"ports": []})
+    topo = network.topology(cloud)
+    one = network.candidates(topo)
+    assert network.boot_network(topo, one)["id"] == "n1" and network.default_interface(topo, one) is None
+    asked = lambda: [r.path for r in cloud.mock.request_history if r.path.endswith(("/routers", "/ports"))]
+    assert asked() == []
+    assert topo.routers == [] and topo.interfaces == []
+    assert asked() == ["/v2.0/routers", "/v2.0/ports"]
+
+
 def test_an_unreadable_router_listing_is_unknown(cloud):
     cloud.mock.register_uri("GET", f"{N}/extensions", json={"extensions": [{"alias": "router"}]})
     cloud.mock.register_uri("GET", f"{N}/networks", json={"networks": []})
     cloud.mock.register_uri("GET", f"{N}/subnets", json={"subnets": []})
     cloud.mock.register_uri("GET", f"{N}/routers", status_code=503)
+    topo = network.topology(cloud)          # the networks and subnets are read; the routers are not yet
     with pytest.raises(Unknown, match="503"):
-        network.topology(cloud)
+        topo.routers
 
 
 # -- the topology decisions (pure) ---------------------------------------------------------------
@@ -122,8 +138,8 @@ def _router(rid, gateway, *subnets, owner="p1"):
 
 
 def _topo(networks, subnets, routers=()):
-    return network.Topology("p1", networks, subnets, [r for r, _ in routers],
-                            [p for _, ports in routers for p in ports])
+    found = [r for r, _ in routers], [p for _, ports in routers for p in ports]
+    return network.Topology("p1", networks, subnets, lambda: found[0], lambda: found[1])
 
 
 def limestone():
