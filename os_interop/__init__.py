@@ -4,4 +4,4 @@ Data flows one way: config (targets) -> session (with evidence) -> probes ->
 observations -> results -> reporters.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.1.1"

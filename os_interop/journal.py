@@ -373,9 +373,20 @@ def resolve(entry: Entry, request: Requester, clock: Clock = Clock()) -> None:
 
 def _status(request: Requester, method: str, url: str) -> int | None:
     try:
-        return request(method, url)[0]
+        status, body = request(method, url)
     except Exception:   # noqa: BLE001 - a lost answer: the GET after it decides
         return None
+    return GONE[0] if method == "GET" and _says_deleted(status, body) else status
+
+
+def _says_deleted(status: int, body: Any) -> bool:
+    """A 200 whose one resource has status DELETED: nova shows it between destroying the
+    server and dropping its record, and it never comes back (openstacksdk's wait_for_delete
+    takes it as deleted too). Any other answer is read by its status alone."""
+    if status != 200 or not isinstance(body, dict) or len(body) != 1:
+        return False
+    (resource,) = body.values()
+    return isinstance(resource, dict) and str(resource.get("status", "")).upper() == "DELETED"
 
 
 def _delete_one(entry: Entry, url: str, request: Requester, clock: Clock, wait_seconds: float) -> str | None:

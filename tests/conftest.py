@@ -66,8 +66,9 @@ def _boot(cloud: CloudUnderTest) -> server_flow.Boot:
     network that can take a floating IP (network.boot_network), so the lifecycle tests that path.
 
     The network and compute reads do not depend on the image: they are read in threads of
-    their own meanwhile (remembered, so each is read once and a failure is raised here, in
-    the order a serial boot meets it), which keeps the create's critical path short."""
+    their own meanwhile (remembered, so each is read once). The create waits for the compute
+    reads (a failure is raised here, in the order a serial boot meets it), never for the
+    network ones: the advised network is asked for only if nova refuses to choose."""
     test = cloud.conn.recorder.current_test or "(boot)"
     for key, read in (("boot:network", _fallback), ("boot:compute", _compute)):
         Ahead(cloud, key, lambda read=read: read(cloud), test).start()
@@ -80,9 +81,12 @@ def _boot(cloud: CloudUnderTest) -> server_flow.Boot:
         chosen = {"id": uploaded.image_id} if uploaded.active else None
     if chosen is None:
         blocked("no bootable image: the provider lists none and no upload worked")
-    fallback = cloud.remember("boot:network", lambda: _fallback(cloud))
     cloud.remember("boot:compute", lambda: _compute(cloud))
-    return server_flow.boot(cloud, chosen, fallback["id"] if fallback else None)
+
+    def fallback() -> str | None:
+        found = cloud.remember("boot:network", lambda: _fallback(cloud))
+        return found["id"] if found else None
+    return server_flow.boot(cloud, chosen, fallback)
 
 
 def _label_of(item: pytest.Item) -> str | None:

@@ -8,6 +8,7 @@ Every read is three-valued (answers.py): a fault raises Unknown, never a default
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from os_interop import answers
 from os_interop.answers import EMPTY, JSON, Unknown
@@ -16,6 +17,12 @@ from os_interop.cloud import CloudUnderTest
 
 # GET /v2/tasks: who may use the tasks API is read from the status itself
 TASKS = {200: "user", 403: "admin-only", 404: "absent"}
+
+# A URL that does not serve what was asked: glance answers unknown version paths with its
+# version list (300), other proxies with 404. Both are facts; a 5xx is unknown.
+ELSEWHERE = {300: EMPTY, 404: EMPTY}
+LISTING_OR_ELSEWHERE = {200: JSON, **ELSEWHERE}
+PAGE = 100   # images read after the first page: the public listing is that page and one more
 
 
 def catalog_url(cloud: CloudUnderTest) -> str | None:
@@ -76,15 +83,60 @@ def schema(cloud: CloudUnderTest) -> dict[str, Any] | None:
     return found.body
 
 
-def public_images(cloud: CloudUnderTest) -> list[dict[str, Any]]:
-    """Public images (v2, or v1 detail where v2 is absent); one page of up to 100.
-    A refused or unreadable listing is Unknown, never "no images"."""
-    if v2_offered(cloud):
-        url = v2(cloud, "/images?visibility=public&limit=100")
+def is_listing(found: answers.Answer) -> bool:
+    return found.status == 200 and isinstance(found.body, dict) and isinstance(found.body.get("images"), list)
+
+
+def first_page(cloud: CloudUnderTest) -> answers.Answer:
+    """GET /v2/images?visibility=public&limit=1: whether v2 lists at all, and the page whose
+    next link the pagination probe follows. 300/404 are answers (not a listing); 5xx is Unknown."""
+    return cloud.answer("GET", v2(cloud, "/images?visibility=public&limit=1"), LISTING_OR_ELSEWHERE)
+
+
+def next_page(cloud: CloudUnderTest, first: answers.Answer) -> answers.Answer | None:
+    """The first page's next link followed, asking for PAGE images; None without a next link.
+
+    glance's next is relative to the service root (/v2/images?...&marker=...), so it joins the
+    catalog's host, never a version document's. Its limit is raised so that this one request
+    both tests the link and completes the public listing (first_page + this = up to 101 images):
+    the marker, path and host are what a client follows, and they stay as given."""
+    nxt = first.body.get("next")
+    if not nxt:
+        return None
+    if not isinstance(nxt, str):
+        raise Unknown("GET images?limit=1: its next link is not a string", first.evidence_id)
+    base = urlsplit(root(cloud))
+    if nxt.startswith("/"):
+        target = urlsplit(f"{base.scheme}://{base.netloc}{base.path.rstrip('/')}{nxt}")
     else:
-        url = v1(cloud, "/images/detail?is_public=true&limit=100")
-    found = cloud.answer("GET", url)
-    return [dict(i, visibility=i.get("visibility", "public")) for i in answers.items(found, "images")]
+        target = urlsplit(urljoin(v2(cloud, "/"), nxt))
+    query = [(k, v) for k, v in parse_qsl(target.query, keep_blank_values=True) if k != "limit"]
+    url = urlunsplit(target._replace(query=urlencode(query + [("limit", str(PAGE))])))
+    return cloud.answer("GET", url, {**LISTING_OR_ELSEWHERE, 400: EMPTY})
+
+
+def public_images(cloud: CloudUnderTest) -> list[dict[str, Any]]:
+    """Public images (v2, or v1 detail where v2 is absent): up to 101 on v2, 100 on v1.
+
+    On v2 the pagination probe's two pages are the listing (one request fewer); where they do
+    not list (a next link that fails, a first page that is not a listing) one page of 100 is
+    asked for directly. A refused or unreadable listing is Unknown, never "no images"."""
+    if v2_offered(cloud):
+        first = first_page(cloud)
+        if is_listing(first):
+            second = next_page(cloud, first)
+            if second is None:
+                return _public(answers.items(first, "images"))
+            if is_listing(second):
+                return _public(answers.items(first, "images") + answers.items(second, "images"))
+        url = v2(cloud, f"/images?visibility=public&limit={PAGE}")
+    else:
+        url = v1(cloud, f"/images/detail?is_public=true&limit={PAGE}")
+    return _public(answers.items(cloud.answer("GET", url), "images"))
+
+
+def _public(images: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [dict(i, visibility=i.get("visibility", "public")) for i in images]
 
 
 def import_methods(cloud: CloudUnderTest) -> list[str] | None:

@@ -4,7 +4,7 @@ if nova refuses, on the advised network. Every probe needing a server shares it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from os_interop import answers, journal
 from os_interop.answers import EMPTY
@@ -97,8 +97,13 @@ def _fault(response: Any, cloud: CloudUnderTest) -> str:
     return (response.text or "")[:200]
 
 
-def boot(cloud: CloudUnderTest, image: dict[str, Any], fallback_network_id: str | None) -> Boot:
-    """At most one server exists afterwards; a refused implicit boot creates nothing."""
+def boot(cloud: CloudUnderTest, image: dict[str, Any],
+         fallback_network: Callable[[], str | None] = lambda: None) -> Boot:
+    """At most one server exists afterwards; a refused implicit boot creates nothing.
+
+    `fallback_network` (the advised network's id, or None) is asked for only when nova refuses
+    to choose: the first create waits for no network read, and a network read that fails is
+    then raised here, before the second create, never as a failed boot of the first."""
     image_id = image["id"]
     flavor = smallest_flavor(cloud, image.get("min_ram") or 0, image.get("min_disk") or 0)
     if flavor is None:
@@ -116,6 +121,7 @@ def boot(cloud: CloudUnderTest, image: dict[str, Any], fallback_network_id: str 
     message = _fault(response, cloud)
     if not any(word in message.lower() for word in AMBIGUOUS):
         return Boot("error", None, f"HTTP {response.status_code}: {message}")
+    fallback_network_id = fallback_network()
     if fallback_network_id is None:
         return Boot("ambiguous", None, message)
     response, server_id = _create(cloud, image_id, flavor["id"], [{"uuid": fallback_network_id}],

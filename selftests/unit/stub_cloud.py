@@ -84,3 +84,17 @@ UNREADABLE = [
     {"status_code": 200, "json": {"something": []}},
     {"exc": ks.ConnectTimeout},
 ]
+
+
+def serve_public_images(mock: requests_mock.Adapter, image_root: str, images: list[dict[str, Any]],
+                        **second: Any) -> None:
+    """glance's public listing as the probes read it: a one-image first page whose next link
+    (relative to the service root, as glance writes it) asks for the rest; `second` replaces
+    the second page's answer (requests-mock's keywords, e.g. status_code=503)."""
+    marker = images[0].get("id", "m") if images else None
+    first: dict[str, Any] = {"images": images[:1]}
+    if marker:
+        first["next"] = f"/v2/images?visibility=public&limit=1&marker={marker}"
+    mock.register_uri("GET", f"{image_root}/v2/images?visibility=public&limit=1", json=first)
+    mock.register_uri("GET", f"{image_root}/v2/images?visibility=public&marker={marker}&limit=100",
+                      **(second or {"json": {"images": images[1:]}}))

@@ -5,7 +5,7 @@ import pytest
 
 from os_interop.answers import Unknown
 from os_interop.apis import image, network, versions
-from selftests.unit.stub_cloud import StubCloud
+from selftests.unit.stub_cloud import StubCloud, serve_public_images
 
 
 @pytest.fixture
@@ -33,10 +33,10 @@ def test_preferred_format_is_the_providers_majority_among_accepted(cloud):
     _image_root(cloud, ["v2.0", "v2.6"])
     cloud.mock.register_uri("GET", "http://i/image/v2/schemas/image", json={"properties": {
         "disk_format": {"enum": [None, "raw", "qcow2", "vhd"]}}})
-    cloud.mock.register_uri("GET", "http://i/image/v2/images?visibility=public&limit=100", json={"images": [
+    serve_public_images(cloud.mock, "http://i/image", [
         {"disk_format": "raw", "owner": "provider"}, {"disk_format": "raw", "owner": "provider"},
         {"disk_format": "qcow2", "owner": "provider"}, {"disk_format": "qcow2", "owner": "p1"},
-        {"disk_format": "qcow2", "owner": "p1"}, {"disk_format": "iso", "owner": "provider"}]})
+        {"disk_format": "qcow2", "owner": "p1"}, {"disk_format": "iso", "owner": "provider"}])
     assert image.preferred_format(cloud) == "raw"       # the project's own images do not count
 
 
@@ -46,7 +46,7 @@ def test_no_provider_images_means_no_preference_and_an_honest_upload_choice(clou
     _image_root(cloud, ["v2.0"])
     cloud.mock.register_uri("GET", "http://i/image/v2/schemas/image", json={"properties": {
         "disk_format": {"enum": [None, "raw", "qcow2"]}}})
-    cloud.mock.register_uri("GET", "http://i/image/v2/images?visibility=public&limit=100", json={"images": []})
+    serve_public_images(cloud.mock, "http://i/image", [])
     assert image.preferred_format(cloud) is None
     assert image.preference(cloud) == (None, "no provider images: nothing shows a preference")
     assert image.upload_format(cloud) == "qcow2"
@@ -64,17 +64,47 @@ def test_provider_images_in_no_accepted_format_show_no_preference(cloud):
     _image_root(cloud, ["v2.0"])
     cloud.mock.register_uri("GET", "http://i/image/v2/schemas/image", json={"properties": {
         "disk_format": {"enum": ["raw"]}}})
-    cloud.mock.register_uri("GET", "http://i/image/v2/images?visibility=public&limit=100",
-                            json={"images": [{"disk_format": "iso", "owner": "provider"}]})
+    serve_public_images(cloud.mock, "http://i/image", [{"disk_format": "iso", "owner": "provider"}])
     preferred, why = image.preference(cloud)
     assert preferred is None and "no provider image has an accepted disk format" in why
 
 
-def test_a_refused_image_listing_is_unknown_not_no_images(cloud):
+PROVIDER = [{"id": "a", "disk_format": "raw", "owner": "provider"},
+            {"id": "b", "disk_format": "qcow2", "owner": "provider"}]
+
+
+@pytest.mark.parametrize("page", ["first", "second"])
+def test_a_refused_image_listing_is_unknown_not_no_images(cloud, page):
     _image_root(cloud, ["v2.0"])
-    cloud.mock.register_uri("GET", "http://i/image/v2/images?visibility=public&limit=100", status_code=503)
+    serve_public_images(cloud.mock, "http://i/image", PROVIDER, status_code=503)
+    if page == "first":
+        cloud.mock.register_uri("GET", "http://i/image/v2/images?visibility=public&limit=1", status_code=503)
     with pytest.raises(Unknown, match="503"):
         image.public_images(cloud)
+
+
+def test_the_public_listing_is_the_pagination_probes_two_pages(cloud):
+    """One request fewer: the next link of the one-image page, asked for with limit=100,
+    both tests pagination and completes the listing."""
+    _image_root(cloud, ["v2.0"])
+    serve_public_images(cloud.mock, "http://i/image", PROVIDER)
+    assert [i["id"] for i in image.public_images(cloud)] == ["a", "b"]
+    assert [(r.method, r.url) for r in cloud.mock.request_history if "/images?" in r.url] == [
+        ("GET", "http://i/image/v2/images?visibility=public&limit=1"),
+        ("GET", "http://i/image/v2/images?visibility=public&marker=a&limit=100")]
+
+
+@pytest.mark.parametrize("second", [{"status_code": 404}, {"status_code": 400},
+                                    {"status_code": 300, "json": {"versions": []}}])
+def test_a_next_link_that_does_not_list_is_not_the_listing(cloud, second):
+    """A broken next link is the pagination probe's finding; the listing is then read as one
+    page of 100 on its own, never completed from the first page alone."""
+    _image_root(cloud, ["v2.0"])
+    cloud.mock.register_uri("GET", "http://i/image/v2/images?visibility=public&limit=100",
+                            json={"images": PROVIDER + [{"id": "c", "disk_format": "raw", "owner": "x"}]})
+    serve_public_images(cloud.mock, "http://i/image", PROVIDER, **second)  # its marker page wins
+    assert [i["id"] for i in image.public_images(cloud)] == ["a", "b", "c"]
+    assert not image.is_listing(image.next_page(cloud, image.first_page(cloud)))
 
 
 @pytest.mark.parametrize("status, expected", [(200, "user"), (403, "admin-only"), (404, "absent")])

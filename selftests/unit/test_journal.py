@@ -114,6 +114,25 @@ def test_a_lost_delete_answer_that_succeeded_is_not_a_leak(tmp_path):
     assert ("GET", "http://c/img/1") in cloud.calls       # proved gone by a 404, not assumed
 
 
+@pytest.mark.parametrize("status, gone", [("DELETED", True), ("deleted", True), ("ACTIVE", False),
+                                           ("SOFT_DELETED", False), ("ERROR", False)])
+def test_a_server_whose_status_says_deleted_is_gone(tmp_path, status, gone):
+    """nova's DELETED (the server destroyed, its record not yet dropped) proves it gone, as
+    openstacksdk's wait_for_delete takes it; any other status keeps cleanup waiting."""
+    j = Journal(tmp_path / "j.jsonl", "run1")
+    j.intend("server", delete_template="http://c/servers/{id}", wait_gone=True).created("1")
+    calls = []
+
+    def cloud(method, url):
+        calls.append(method)
+        return (204, None) if method == "DELETE" else (200, {"server": {"id": "1", "status": status}})
+    leaks = cleanup(j.entries, cloud, FakeClock())
+    assert (leaks == []) is gone and j.entries[0].state == ("deleted" if gone else "leaked")
+    assert calls[:2] == ["DELETE", "GET"]
+    if not gone:
+        assert "still present" in leaks[0].reason
+
+
 def test_an_in_flight_create_is_found_by_its_exact_name_only(tmp_path):
     j = Journal(tmp_path / "j.jsonl", "run1")
     entry = j.intend("image", journal.by_name("http://c/images?name={name}"), "http://c/img/{id}")

@@ -13,7 +13,7 @@ from os_interop.apis import compute, image, versions
 from os_interop.flows import polling
 from os_interop.flows import server as server_flow
 from os_interop.flows import upload as upload_flow
-from selftests.unit.stub_cloud import StubCloud
+from selftests.unit.stub_cloud import StubCloud, serve_public_images
 
 IMAGE, COMPUTE, IDENTITY, SWIFT = "http://i/image", "http://c/v2.1", "http://k/identity", "http://s/v1/AUTH_p"
 SCHEMA = {"properties": {"disk_format": {"enum": ["qcow2", "raw"]},
@@ -30,8 +30,7 @@ def cloud(tmp_path, monkeypatch):
     m.register_uri("GET", f"{IMAGE}/", status_code=300, json={"versions": [
         {"id": "v2.6", "status": "CURRENT", "links": []}, {"id": "v2.0", "status": "SUPPORTED", "links": []}]})
     m.register_uri("GET", f"{IMAGE}/v2/schemas/image", json=SCHEMA)
-    m.register_uri("GET", f"{IMAGE}/v2/images?visibility=public&limit=100", json={"images": [
-        {"id": "pub", "disk_format": "raw", "owner": "provider", "status": "active"}]})
+    serve_public_images(m, IMAGE, [{"id": "pub", "disk_format": "raw", "owner": "provider", "status": "active"}])
     m.register_uri("GET", f"{IMAGE}/v2/info/import", json={"import-methods": {"value": ["glance-direct"]}})
     m.register_uri("GET", f"{IMAGE}/v2/tasks?limit=1", status_code=403, json={})
     m.register_uri("POST", f"{IMAGE}/v2/images", status_code=201, json={"id": "img1", "status": "queued"})
@@ -64,7 +63,7 @@ def _tasks_upload(cloud):
 
 
 def _boot(cloud):
-    return server_flow.boot(cloud, {"id": "pub"}, None)
+    return server_flow.boot(cloud, {"id": "pub"})
 
 
 # (read, method, URL whose answer is broken, status of a good answer, call that reads it)
@@ -74,7 +73,9 @@ READS = [
     ("image root", "GET", f"{IMAGE}/", 300, image.v2_offered),
     ("compute version document", "GET", "http://c/", 200, compute.max_microversion),
     ("image schema", "GET", f"{IMAGE}/v2/schemas/image", 200, image.accepted_formats),
-    ("public images", "GET", f"{IMAGE}/v2/images?visibility=public&limit=100", 200, image.preferred_format),
+    ("public images", "GET", f"{IMAGE}/v2/images?visibility=public&limit=1", 200, image.preferred_format),
+    ("public images' next page", "GET", f"{IMAGE}/v2/images?visibility=public&marker=pub&limit=100", 200,
+     image.preferred_format),
     ("import info", "GET", f"{IMAGE}/v2/info/import", 200, image.import_methods),
     ("tasks", "GET", f"{IMAGE}/v2/tasks?limit=1", 200, image.tasks_visibility),
     ("flavors", "GET", f"{COMPUTE}/flavors/detail", 200, _boot),

@@ -154,7 +154,7 @@ def test_stopping_a_background_boot_leaves_its_server_journaled_and_creates_noth
     server_flow_poll = pytest.MonkeyPatch()
     server_flow_poll.setattr(server_flow, "_poll", poll)
     try:
-        ahead = Ahead(cloud, "server", lambda: server_flow.boot(cloud, {"id": "pub"}, None),
+        ahead = Ahead(cloud, "server", lambda: server_flow.boot(cloud, {"id": "pub"}),
                       "tests/network_attach/test_server_boot.py::test_a_server_boots_on_a_network").start()
         assert polled.wait(WAIT)
         assert ahead.stop()

@@ -29,7 +29,7 @@ def versions(cloud: Cloud) -> dict[str, Any]:
         root_of(link["href"]) == root_of(catalog_url) and urlsplit(link["href"]).path.startswith(prefix)
         for doc in docs for link in doc["links"] if link["rel"] == "self")
     minors = [int(v.split(".")[1]) for v in ids if v.startswith("v2.")]
-    first = cloud.json("image", "/images?limit=1")
+    first = cloud.json("image", "/images?visibility=public&limit=1")
     pagination = True
     if first.get("next"):
         pagination = cloud.request("GET", root_of(catalog_url) + first["next"]).status_code == 200
