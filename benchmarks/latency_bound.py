@@ -53,8 +53,10 @@ def _service(url: str) -> str:
 def critical_path(evidence: list[dict[str, Any]], latency_s: float, build_s: float) -> dict[str, Any]:
     """The bound for the work in `evidence` (one cloud's run), however it was scheduled.
 
-    Before the create: authentication, then the boot's image, network and compute reads,
-    which are independent (read side by side), so the longest of the three counts. Then the
+    Before the create: authentication, then the boot's image and compute reads, which are
+    independent (read side by side), so the longer chain counts; its network reads run
+    alongside and count only where nova refused the first create (the advised network is
+    read for the second). Then the
     create, the build and the poll that sees ACTIVE. Alongside: the read-only probes, which
     need only authentication and overlap the build. After ACTIVE: everything that started
     later (probes still reading, those that use the server, cleanup), one at a time."""
@@ -65,7 +67,9 @@ def critical_path(evidence: list[dict[str, Any]], latency_s: float, build_s: flo
     auth = [r for r in evidence if r["test"] == "(authentication)"]
     reads = [r for r in evidence if r["time"] <= created_at and r["test"] == boot_test]
     chains = {s: sum(1 for r in reads if _service(r["url"]) == s) for s in ("image", "network", "compute", "other")}
-    before = len(auth) + max(chains.values())
+    refused = any(r["method"] == "POST" and r["url"].endswith("/servers") and r["status"] != 202
+                  and r["time"] <= created_at for r in evidence)
+    before = len(auth) + max(n for s, n in chains.items() if refused or s != "network")
     others = [r for r in evidence if r["time"] <= active_at and r["test"] not in (boot_test, "(authentication)")]
     after = [r for r in evidence if _start(r) >= active_at]
     # + the create and the poll that sees ACTIVE; probes meanwhile overlap the build, and
