@@ -119,15 +119,16 @@ def public_images(cloud: CloudUnderTest) -> list[dict[str, Any]]:
     """Public images (v2, or v1 detail where v2 is absent): up to 101 on v2, 100 on v1.
 
     On v2 the pagination probe's two pages are the listing (one request fewer); where they do
-    not list (a next link that fails, a first page that is not a listing) one page of 100 is
-    asked for directly. A refused or unreadable listing is Unknown, never "no images"."""
+    not prove it whole (a next link that fails, a full first page without one, a first page
+    that is not a listing) one page of 100 is asked for directly. A refused or unreadable
+    listing is Unknown, never "no images"."""
     if v2_offered(cloud):
         first = first_page(cloud)
         if is_listing(first):
             second = next_page(cloud, first)
-            if second is None:
-                return _public(answers.items(first, "images"))
-            if is_listing(second):
+            if second is None and not answers.items(first, "images"):
+                return []                  # an empty page: there is nothing more to list
+            if second is not None and is_listing(second):
                 return _public(answers.items(first, "images") + answers.items(second, "images"))
         url = v2(cloud, f"/images?visibility=public&limit={PAGE}")
     else:

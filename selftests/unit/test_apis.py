@@ -94,6 +94,25 @@ def test_the_public_listing_is_the_pagination_probes_two_pages(cloud):
         ("GET", "http://i/image/v2/images?visibility=public&marker=a&limit=100")]
 
 
+def test_a_full_first_page_without_a_next_link_is_not_the_whole_listing(cloud):
+    """A listing that does not paginate (one image, no next link, on a cloud with more) must
+    not pass as the public images: the page of 100 is read on its own."""
+    _image_root(cloud, ["v2.0"])
+    cloud.mock.register_uri("GET", "http://i/image/v2/images?visibility=public&limit=100",
+                            json={"images": PROVIDER})
+    cloud.mock.register_uri("GET", "http://i/image/v2/images?visibility=public&limit=1",
+                            json={"images": PROVIDER[:1]})
+    assert [i["id"] for i in image.public_images(cloud)] == ["a", "b"]
+
+
+def test_an_empty_first_page_is_the_whole_listing(cloud):
+    _image_root(cloud, ["v2.0"])
+    serve_public_images(cloud.mock, "http://i/image", [])
+    assert image.public_images(cloud) == []
+    assert [r.url for r in cloud.mock.request_history if "/images?" in r.url] == [
+        "http://i/image/v2/images?visibility=public&limit=1"]
+
+
 @pytest.mark.parametrize("second", [{"status_code": 404}, {"status_code": 400},
                                     {"status_code": 300, "json": {"versions": []}}])
 def test_a_next_link_that_does_not_list_is_not_the_listing(cloud, second):
