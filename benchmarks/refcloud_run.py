@@ -6,7 +6,15 @@ run's evidence) by at most 5 s. The reference cloud has one user at a time: this
 /tmp/refcloud.lock itself (do not wrap it in `flock` as well), starts the `upstream`
 configuration, runs, and always brings the cloud down again.
 
-Usage: python benchmarks/refcloud_run.py [--config upstream] [--source DIR]   (exit 1 over target)
+The target is judged on a serving cloud. The first run after `refcloud up` meets every
+service cold: each worker imports code lazily and opens its database connections on its
+first requests, and nova-compute's image cache is empty, so the first boot downloads and
+converts the image (measured 2026-12-04: boot 8.8 s cold, 1.8-1.9 s after). That is the
+cloud's start-up, which a cloud submitted for certification is long past. So `--warm-up`
+runs (default 1) go first; their figures are printed, marked cold, and not judged.
+
+Usage: python benchmarks/refcloud_run.py [--config upstream] [--source DIR] [--runs N]
+       [--warm-up N]   (exit 1 when a judged run is over target)
 """
 
 from __future__ import annotations
@@ -44,15 +52,17 @@ def reference_cloud(config: str) -> Iterator[Path]:
             subprocess.run([str(REFCLOUD), "down"], check=False, stdout=subprocess.DEVNULL, timeout=300)
 
 
-def boot_seconds(evidence: list[dict[str, Any]]) -> float:
+def boot_seconds(evidence: list[dict[str, Any]]) -> float | None:
     """create -> ACTIVE from the evidence: the POST /servers that was accepted (its start) to
-    the end of the first GET that saw the server ACTIVE."""
-    create = next(r for r in evidence if r["method"] == "POST" and r["url"].endswith("/servers")
-                  and r["status"] == 202)
-    active = next(r for r in evidence if r["method"] == "GET" and r["time"] >= create["time"]
-                  and isinstance(r.get("response_body"), dict)
-                  and (r["response_body"].get("server") or {}).get("status") == "ACTIVE")
-    return active["time"] - (create["time"] - (create.get("elapsed_ms") or 0) / 1000)
+    the end of the first GET that saw the server ACTIVE; None when no server became ACTIVE."""
+    create = next((r for r in evidence if r["method"] == "POST" and r["url"].endswith("/servers")
+                   and r["status"] == 202), None)
+    if create is None:
+        return None
+    active = next((r for r in evidence if r["method"] == "GET" and r["time"] >= create["time"]
+                   and isinstance(r.get("response_body"), dict)
+                   and (r["response_body"].get("server") or {}).get("status") == "ACTIVE"), None)
+    return None if active is None else active["time"] - (create["time"] - (create.get("elapsed_ms") or 0) / 1000)
 
 
 def run(clouds_yaml: Path, source: Path | None = None,
@@ -75,23 +85,35 @@ def run(clouds_yaml: Path, source: Path | None = None,
     return wall, done.returncode, evidence, begun, ended
 
 
+def figures(wall: float, code: int, evidence: list[dict[str, Any]], begun: float,
+            ended: float) -> dict[str, Any]:
+    """One run's figures: wall, boot, target, and what lies outside the requests. A run whose
+    server never became ACTIVE has no boot to measure against (boot_s None: over target)."""
+    boot = boot_seconds(evidence) if evidence else None
+    if boot is None:
+        return {"wall_s": round(wall, 2), "exit": code, "requests": len(evidence), "boot_s": None}
+    first = min(r["time"] - (r.get("elapsed_ms") or 0) / 1000 for r in evidence)
+    return {"wall_s": round(wall, 2), "exit": code, "requests": len(evidence),
+            "boot_s": round(boot, 2), "target_s": round(boot + MARGIN_S, 2),
+            "over_boot_s": round(wall - boot, 2),
+            # outside the requests: start-up, and after the last answer
+            "startup_s": round(first - begun, 2),
+            "tail_s": round(ended - max(r["time"] for r in evidence), 2)}
+
+
 def measure(config: str = "upstream", sources: dict[str, Path | None] | None = None,
-            keep: Path | None = None) -> dict[str, Any]:
-    """Per source (label -> checkout, None: the installed suite): wall time, boot time, target.
-    Each source runs once, in the order given; `keep`: results go to keep/<n>-<label>/."""
-    found: dict[str, Any] = {"config": config, "runs": {}}
+            keep: Path | None = None, runs: int = 1, warm_ups: int = 1) -> dict[str, Any]:
+    """Per source (label -> checkout, None: the installed suite): `runs` runs' figures, in
+    the order given, after `warm_ups` runs of the first source on the cold cloud (figures
+    under "cold", not judged). `keep`: results go to keep/<n>-<label>/."""
+    found: dict[str, Any] = {"config": config, "cold": [], "runs": {}}
+    sources = sources or {"installed": None}
+    plan = [("cold", next(iter(sources.values())))] * warm_ups + \
+        [(label, source) for label, source in sources.items() for _ in range(runs)]
     with reference_cloud(config) as clouds_yaml:
-        for n, (label, source) in enumerate((sources or {"installed": None}).items()):
-            wall, code, evidence, begun, ended = run(clouds_yaml, source,
-                                                     keep / f"{n}-{label}" if keep else None)
-            boot = boot_seconds(evidence)
-            first = min(r["time"] - (r.get("elapsed_ms") or 0) / 1000 for r in evidence)
-            found["runs"][label] = {"wall_s": round(wall, 2), "exit": code, "requests": len(evidence),
-                                    "boot_s": round(boot, 2), "target_s": round(boot + MARGIN_S, 2),
-                                    "over_boot_s": round(wall - boot, 2),
-                                    # outside the requests: start-up, and after the last answer
-                                    "startup_s": round(first - begun, 2),
-                                    "tail_s": round(ended - max(r["time"] for r in evidence), 2)}
+        for n, (label, source) in enumerate(plan):
+            measured = figures(*run(clouds_yaml, source, keep / f"{n}-{label}" if keep else None))
+            (found["cold"] if n < warm_ups else found["runs"].setdefault(label, [])).append(measured)
     return found
 
 
@@ -102,19 +124,31 @@ def main(argv: list[str] | None = None) -> int:
                         help="run the suite from this checkout (repeatable, one run each), e.g. "
                              "before=/tmp/main; default: the installed suite")
     parser.add_argument("--keep", type=Path, help="keep each run's results under this directory")
+    parser.add_argument("--runs", type=int, default=3, help="judged runs per source (default 3)")
+    parser.add_argument("--warm-up", type=int, default=1,
+                        help="runs on the cold cloud first, printed and not judged (default 1)")
     args = parser.parse_args(argv)
     sources: dict[str, Path | None] = {}
     for spec in args.source:
         label, _, where = spec.rpartition("=")
         sources[label or where] = Path(where)
-    m = measure(args.config, sources or None, args.keep)
+    m = measure(args.config, sources or None, args.keep, max(args.runs, 1), max(args.warm_up, 0))
     over = False
-    for label, r in m["runs"].items():
-        over |= r["wall_s"] > r["target_s"]
+    lines = [("cold cloud, not judged", r) for r in m["cold"]] + \
+        [(label, r) for label, rs in m["runs"].items() for r in rs]
+    for label, r in lines:
+        judged = label != "cold cloud, not judged"
+        if r["boot_s"] is None:
+            over |= judged
+            print(f"refcloud {m['config']} [{label}]: full run {r['wall_s']:.1f} s wall (exit {r['exit']}, "
+                  f"{r['requests']} requests); no server became ACTIVE, so no boot to measure against")
+            continue
+        over |= judged and (r["wall_s"] > r["target_s"] or r["exit"] != 0)
         print(f"refcloud {m['config']} [{label}]: full run {r['wall_s']:.1f} s wall (exit {r['exit']}, "
               f"{r['requests']} requests); server boot {r['boot_s']:.1f} s; target <= boot + "
               f"{MARGIN_S:g} s = {r['target_s']:.1f} s; run - boot = {r['over_boot_s']:+.1f} s "
-              f"(start-up {r['startup_s']:.1f} s, after the last answer {r['tail_s']:.1f} s)")
+              f"(start-up {r['startup_s']:.1f} s, after the last answer {r['tail_s']:.1f} s)"
+              f"{'' if not judged else ' PASS' if r['wall_s'] <= r['target_s'] else ' MISS'}")
     return 1 if over else 0
 
 

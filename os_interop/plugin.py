@@ -156,7 +156,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if state.usage_error:
         pytest.exit(f"os-interop: {state.usage_error}", returncode=pytest.ExitCode.USAGE_ERROR)
     registry = state.registry
-    ranks: dict[pytest.Item, tuple[int, int]] = {}
+    ranks: dict[pytest.Item, tuple[int, int, int]] = {}
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is None or "osi_target" not in callspec.params:
@@ -172,12 +172,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         item.add_marker(caps[0].group)
         item.add_marker(cost.replace("-", "_"))
         item.add_marker(pytest.mark.xdist_group(target.label))
-        ranks[item] = (COSTS.index(cost), GROUPS.index(caps[0].group))
+        # a probe acting while the server builds (tests/conftest.py run_ported) goes before
+        # those that wait for it, or it would wait too
+        early = 0 if "run_ported" in getattr(item, "fixturenames", ()) else 1
+        ranks[item] = (COSTS.index(cost), early, GROUPS.index(caps[0].group))
     if config.option.osi_read_only:
         keep = [i for i in items if i not in ranks or i.get_closest_marker("read_only")]
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
-    items.sort(key=lambda i: ranks.get(i, (0, 0)))   # read-only probes first, then by pain point
+    items.sort(key=lambda i: ranks.get(i, (0, 0, 0)))   # read-only probes first, then by pain point
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -24,8 +24,10 @@ from os_interop.outcomes import blocked
 from os_interop.plugin import PROBE
 
 NEEDS_SERVER = ("run_boot", "run_server")
+ACTS_WHILE_BUILDING = "run_ported"     # needs the server too, but only its port
 _STARTED = pytest.StashKey[set[str]]()   # clouds whose first probe has been set up
 _BOOTERS = pytest.StashKey[dict[str, pytest.Item]]()   # cloud -> its first probe needing the server
+_EARLY = pytest.StashKey[set[str]]()    # clouds with a selected probe acting while the server builds
 
 
 def _upload(cloud: CloudUnderTest) -> upload_flow.Upload:
@@ -62,6 +64,15 @@ def _compute(cloud: CloudUnderTest) -> None:
 
 
 def _boot(cloud: CloudUnderTest) -> server_flow.Boot:
+    """The run's one boot attempt (see _boot_once); whatever it ends in, a probe waiting for the
+    server's port (run_ported) stops waiting."""
+    try:
+        return _boot_once(cloud)
+    finally:
+        server_flow.ported(cloud).settle()
+
+
+def _boot_once(cloud: CloudUnderTest) -> server_flow.Boot:
     """The run's one boot attempt, with no network named; when nova cannot choose, on a
     network that can take a floating IP (network.boot_network), so the lifecycle tests that path.
 
@@ -111,21 +122,30 @@ def _server_first(request: pytest.FixtureRequest) -> None:
     cloud: CloudUnderTest = request.getfixturevalue("cloud")
     if cloud.endpoint("compute") is None:      # run_boot skips; nothing to boot
         return
+    # the boot's poll looks for the server's port only for a probe that acts on it early
+    server_flow.ported(cloud).wanted = name in request.config.stash.get(_EARLY, set())
     Ahead(cloud, "server", lambda: _boot(cloud), booter.stash[PROBE].test).start()
 
 
 def _booters(session: pytest.Session) -> dict[str, pytest.Item]:
     """Each cloud's first selected probe that needs the server, found in one pass over the
-    session's items (a pass per cloud made a 1000-cloud run quadratic)."""
+    session's items (a pass per cloud made a 1000-cloud run quadratic). The boot's exchanges
+    are that probe's evidence; a probe that acts while the server builds (it runs first) is
+    chosen only when no other probe of the cloud needs the server."""
     found = session.config.stash.get(_BOOTERS, None)
     if found is None:
-        found = {}
+        found, early = {}, {}
         for item in session.items:
-            label = _label_of(item)
-            if label and label not in found and any(
-                    f in getattr(item, "fixturenames", ()) for f in NEEDS_SERVER):
+            label, names = _label_of(item), getattr(item, "fixturenames", ())
+            if not label:
+                continue
+            if label not in found and any(f in names for f in NEEDS_SERVER):
                 found[label] = item
+            elif ACTS_WHILE_BUILDING in names:
+                early.setdefault(label, item)
+        found = {**early, **found}
         session.config.stash[_BOOTERS] = found
+        session.config.stash[_EARLY] = set(early)
     return found
 
 
@@ -142,6 +162,20 @@ def run_boot(cloud: CloudUnderTest) -> server_flow.Boot:
     if cloud.endpoint("compute") is None:
         pytest.skip("no compute service in the catalog")
     return cloud.remember("server", lambda: _boot(cloud))
+
+
+@pytest.fixture
+def run_ported(cloud: CloudUnderTest) -> dict[str, Any] | None:
+    """The run's server as soon as neutron lists its port (it may still be building), or None
+    when the boot ended without one seen (flows/server.Ported). A probe using this acts on the
+    server's port meanwhile and must take its verdict from run_server afterwards. With no boot
+    under way that looks for the port (nothing started it ahead), the boot happens here."""
+    if cloud.endpoint("compute") is None:
+        pytest.skip("no compute service in the catalog")
+    milestone = server_flow.ported(cloud)
+    if not milestone.wanted:
+        cloud.remember("server", lambda: _boot(cloud))
+    return milestone.wait()
 
 
 @pytest.fixture

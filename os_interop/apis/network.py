@@ -59,11 +59,13 @@ def extensions(cloud: CloudUnderTest) -> set[str] | None:
     return None if items is None else {e.get("alias") for e in items}
 
 
-def listing(cloud: CloudUnderTest, collection: str, query: str = "") -> list[dict[str, Any]]:
-    """All items of a collection visible to the project (one request, cached). A refusal or a
-    broken answer is Unknown, never an empty list: "no networks" would be a false observation."""
+def listing(cloud: CloudUnderTest, collection: str, query: str = "",
+            fresh: bool = False) -> list[dict[str, Any]]:
+    """All items of a collection visible to the project (one request, cached unless `fresh`).
+    A refusal or a broken answer is Unknown, never an empty list: "no networks" would be a
+    false observation."""
     where = url(cloud, f"/{collection}{query}")
-    found = cloud.answer("GET", where)
+    found = cloud.answer("GET", where, fresh=fresh)
     items = answers.field(found, collection.replace("-", "_"))
     if not isinstance(items, list):
         raise Unknown(f"GET {where}: {collection} is not a list", found.evidence_id)

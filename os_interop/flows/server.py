@@ -3,12 +3,13 @@ if nova refuses, on the advised network. Every probe needing a server shares it.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from os_interop import answers, journal
 from os_interop.answers import EMPTY
-from os_interop.apis import compute, network_config
+from os_interop.apis import compute, network, network_config
 from os_interop.cloud import CloudUnderTest
 from os_interop.flows.polling import cloud_timeout, wait_for
 
@@ -25,6 +26,65 @@ class Boot:
     implicit: str                     # ok | ambiguous | no-network | error
     server: dict[str, Any] | None = None
     detail: str | None = None
+
+
+class Ported:
+    """The first look at the run's server after which neutron lists a port of it with an
+    address, set by the boot's poll while the server may still build; None once the boot
+    ended without one. Genuine nova shows a server's addresses only once it is ACTIVE, but
+    the port it made for the server is in neutron's listing during the build.
+
+    A probe that needs only the server's port (the floating IP lifecycle) sets `wanted` and
+    acts from here, so its requests overlap the rest of the build; it takes its verdict from
+    the finished boot. `looked`: the poll read the port listing (its cached answer may be
+    from the build, so a probe acting after the boot reads it afresh)."""
+
+    def __init__(self) -> None:
+        self.wanted = False
+        self.looked = False
+        self.server: dict[str, Any] | None = None
+        self._seen = threading.Event()
+
+    def seen(self, server: dict[str, Any]) -> None:
+        if not self._seen.is_set():
+            self.server = server
+            self._seen.set()
+
+    def settle(self) -> None:
+        """The boot is over: a waiter still waiting gets None (and the boot's own outcome)."""
+        self._seen.set()
+
+    def done(self) -> bool:
+        return self._seen.is_set()
+
+    def wait(self) -> dict[str, Any] | None:
+        self._seen.wait()
+        return self.server
+
+
+def ported(cloud: CloudUnderTest) -> Ported:
+    return cloud.remember("server:ported", Ported)
+
+
+def _look_for_port(cloud: CloudUnderTest, server: dict[str, Any]) -> None:
+    """Between two polls (a server that went ERROR ends them): does neutron list an addressed
+    port of the server yet? Only while a probe wants to know. A read that fails ends the
+    looking, never the boot: the probe then reads the listing itself, after the boot, and
+    meets the failure there."""
+    milestone = ported(cloud)
+    if not milestone.wanted or milestone.done():
+        return
+    try:
+        if network.service(cloud) != network.PRESENT:
+            milestone.wanted = False
+            return
+        milestone.looked = True
+        ports = network.listing(cloud, "ports", f"?device_id={server['id']}", fresh=True)
+    except answers.Unknown:
+        milestone.wanted = False
+        return
+    if any(isinstance(p, dict) and p.get("fixed_ips") for p in ports):
+        milestone.seen(server)
 
 
 def smallest_flavor(cloud: CloudUnderTest, min_ram: int = 0, min_disk: int = 0) -> dict[str, Any] | None:
@@ -74,7 +134,16 @@ def _poll(cloud: CloudUnderTest, url: str) -> dict[str, Any]:
 
 def _wait(cloud: CloudUnderTest, server_id: str) -> dict[str, Any]:
     url = compute.url(cloud, f"/servers/{server_id}")
-    _, body = wait_for(lambda: _poll(cloud, url),
+    last: list[dict[str, Any]] = []      # the latest look
+
+    def look() -> dict[str, Any]:
+        # the port of the server as the last look saw it, before the next look: the poll's
+        # own answer must be this thread's last request (a replay ends the wait by it)
+        if last:
+            _look_for_port(cloud, last[0])
+        last[:] = [_poll(cloud, url)]
+        return last[0]
+    _, body = wait_for(look,
                        lambda s: s.get("status") in ("ACTIVE", "ERROR"),
                        cloud_timeout(cloud, "osi_boot_timeout", BOOT_TIMEOUT), stop=cloud.resources.closed)
     return body

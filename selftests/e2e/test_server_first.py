@@ -104,3 +104,43 @@ def test_a_signal_while_the_background_create_is_in_flight_deletes_the_server(on
     assert cloud.state.created() == {}, cloud.state.created()
     assert not any(r["method"] == "POST" and r["url"].endswith("/floatingips")
                    for r in _evidence(tmp_path / "out")), "the run went on after the signal"
+
+
+SERVER_POLL = ("GET", r"/compute/v2\.1/servers/[0-9a-f-]+$")
+FIP_POST = ("POST", r"/network/v2\.0/floatingips$")
+
+
+def test_the_floating_ip_lifecycle_runs_while_the_server_builds(one_cloud, tmp_path):
+    """neutron lists the server's port after its first poll (still BUILD); the status poll
+    after it is held until the floating IP's POST arrives, which only a lifecycle that acts on
+    the building server's port can send (waiting for ACTIVE, it would wait for the held poll)."""
+    fleet, cloud, clouds_yaml = one_cloud(NAME)
+    polls, fip_posted, held = [], threading.Event(), {}
+    original = cloud.dispatch
+
+    def dispatch(req):
+        if req.method == FIP_POST[0] and re.search(FIP_POST[1], req.path):
+            fip_posted.set()
+        elif req.method == SERVER_POLL[0] and re.search(SERVER_POLL[1], req.path):
+            polls.append(req.path)
+            if len(polls) == 2:
+                held["opened"] = fip_posted.wait(2.5)    # below api_timeout: a refused wait, not a timeout
+        return original(req)
+    cloud.dispatch = dispatch
+    done = cli("run", "--cloud", NAME, "--out", str(tmp_path / "out"), "-n", "0",
+               env={"OS_CLIENT_CONFIG_FILE": str(clouds_yaml)})
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert held.get("opened") is True, "the floating IP's POST came only after the server was ACTIVE"
+    evidence = _evidence(tmp_path / "out")
+    fip = next(r for r in evidence if r["method"] == "POST" and re.search(FIP_POST[1], r["url"]))
+    active = next(r for r in evidence if re.search(SERVER_POLL[1], r["url"]) and r["method"] == "GET"
+                  and ((r.get("response_body") or {}).get("server") or {}).get("status") == "ACTIVE")
+    assert fip["time"] - fip["elapsed_ms"] / 1000 < active["time"]    # sent before ACTIVE was seen
+    assert fip["test"] == "tests/floating_ip/test_floating_ip.py::test_floating_ip_lifecycle"
+    # the boot's exchanges stay the evidence of the probe that boots in a serial run
+    create = next(r for r in evidence if r["method"] == "POST" and re.search(SERVER_POST[1], r["url"]))
+    assert create["test"] == "tests/network_attach/test_network_attach.py::test_boot_without_networks"
+    doc = documents(tmp_path / "out")[NAME]
+    outcomes = {c["id"]: c["outcome"] for c in doc["capabilities"]}
+    assert outcomes["floating_ip.lifecycle"] == outcomes["compute.boot"] == "pass", outcomes
+    assert doc["resources"]["leaked"] == 0 and cloud.state.created() == {}
