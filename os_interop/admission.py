@@ -16,17 +16,21 @@ the CPU time each spent plus its time waiting for a CPU (/proc/<pid>/schedstat) 
 share of the window (LIGHT), so they are waiting on their clouds, not on each other. The
 number started per such window doubles while windows stay so, as in TCP's slow start, and a
 burst of forks is measured before the next. Without /proc, memory alone decides, as `-n N`.
+A child whose server builds has yielded the CPU (critical_path.py): it takes only what the
+others leave, so it holds memory but is not counted among those contending for the cores.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from typing import Callable
+from typing import Callable, Collection
 
-PER_CHILD_BYTES = 18 * 2**20      # a child's proportional share (PSS), measured: benchmarks/targets.py
+PER_CHILD_BYTES = 20 * 2**20      # a child's proportional share (PSS) at its end, 200 alive at once:
+                                  # benchmarks/targets.py (3), peak tree PSS / children
 SHARE_OF_MEMORY = 0.5             # of what the machine has available
-MEMORY_CAP = int(3.75 * 2**30)    # and never more: 200 latency-bound clouds in one run stay <= 4 GiB
+MEMORY_CAP = int(3.95 * 2**30)    # and never more: 200 latency-bound clouds and their parent (~50 MiB)
+                                  # stay <= 4 GiB
 WINDOW = 0.1                      # seconds of CPU accounting between decisions
 IDLE_TO_GROW = 0.5                # idle cores in a window that let more children start
 LIGHT = 0.3                       # children wanting a CPU less than this share of the time
@@ -126,27 +130,30 @@ class Admission:
             return cls(memory_ceiling(targets))
         return cls(int(processes), paced=False)
 
-    def room(self, children: list[int]) -> int:
-        """How many may start now, `children` being the pids running."""
+    def room(self, children: list[int], yielded: Collection[int] = ()) -> int:
+        """How many may start now, `children` being the pids running, `yielded` those of them
+        whose remaining work yields the CPU to the others (critical_path.py): they hold
+        memory, but contend for no core."""
         running = len(children)
         if running >= self.ceiling:
             return 0
         if not self.paced:
             return self.ceiling - running
+        contending = [pid for pid in children if pid not in yielded] if yielded else children
         now = self.clock()
-        if running >= self.cores and now - self.last_at < WINDOW:
+        if len(contending) >= self.cores and now - self.last_at < WINDOW:
             return 0                        # inside the window: decided at its end
         current = self.sample()
         if current is None:                 # /proc/stat became unreadable: memory alone decides
             self.paced = False
             return self.ceiling - running
         previous, self.last, self.last_at = self.last, current, now
-        if running < self.cores:            # a core each, at once; the window starts with them
-            return min(self.ceiling, self.cores) - running
+        if len(contending) < self.cores:    # a core each, at once; the window starts with them
+            return min(self.ceiling - running, self.cores - len(contending))
         (idle0, total0), (idle1, total1) = previous, current
         wall = total1 - total0
         idle_cores = (idle1 - idle0) / wall * self.cores if wall > 0 else 0.0
-        wanted = self.demand.mean(children)
+        wanted = self.demand.mean(contending)
         if idle_cores < IDLE_TO_GROW and (wanted is None or wanted > LIGHT):
             self.burst = 1
             return 0

@@ -14,11 +14,12 @@ after the run: the unraisable-exception plugin's collection at exit then walks o
 made since the last fork, not the whole imported SDK (measured: 70 ms of a 1 s run).
 
 Waits are I/O (the cloud answers slowly, a server builds), so many children sleep at once;
-admission.py says how many may: memory bounds them, their demand for CPU paces them. The
-parent sleeps in select() on their pipes. Signals: a child is its own process group (a
-terminal's Ctrl-C reaches the parent only) and the parent forwards each SIGINT/SIGTERM to
-every child once: the first makes them clean up, a second stops their cleanup, as in a
-single process.
+admission.py says how many may: memory bounds them, their demand for CPU paces them. A
+child whose server builds says so and yields the CPU (critical_path.py): it no longer counts
+as contending for a core. The parent sleeps in select() on their pipes. Signals: a child is
+its own process group (a terminal's Ctrl-C reaches the parent only) and the parent forwards
+each SIGINT/SIGTERM to every child once: the first makes them clean up, a second stops their
+cleanup, as in a single process.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import os
 import selectors
 import signal
 import sys
+import threading
 import warnings
 from collections import deque
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ from typing import Any, Callable
 
 import pytest
 
+from os_interop import critical_path
 from os_interop.admission import Admission
 
 TICK = 0.5      # seconds between progress ticks while no child speaks
@@ -49,18 +52,23 @@ class Child:
     fd: int
     buffer: bytearray = field(default_factory=bytearray)
     finished: bool = False        # it said it was done (else: it died)
+    yielded: bool = False         # its server builds: it no longer contends for a core
 
 
 class Forwarder:
-    """In a child: every report and test boundary goes to the parent, one JSON line each."""
+    """In a child: every report and test boundary goes to the parent, one JSON line each.
+    The boot's thread sends too (critical_path.py): a line longer than a pipe's atomic write
+    must not interleave with another, so one thread writes at a time."""
 
     def __init__(self, config: pytest.Config, fd: int) -> None:
         self.config, self.fd = config, fd
+        self.lock = threading.Lock()
 
     def send(self, message: dict[str, Any]) -> None:
         data = (json.dumps(message) + "\n").encode()
-        while data:
-            data = data[os.write(self.fd, data):]
+        with self.lock:
+            while data:
+                data = data[os.write(self.fd, data):]
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple) -> None:
         self.send({"event": "logstart", "nodeid": nodeid, "location": location})
@@ -102,7 +110,9 @@ def _become_child(session: pytest.Session, fd: int) -> None:
         capman.stop_global_capturing()
         capman.start_global_capturing()
         capman.suspend_global_capture()
-    pm.register(Forwarder(config, fd), "os-interop-forwarder")
+    forwarder = Forwarder(config, fd)
+    pm.register(forwarder, "os-interop-forwarder")
+    critical_path.enable(lambda: forwarder.send({"event": "yielded"}))
 
 
 _LIBC: list[Any] = []     # loaded before forking: ctypes costs a child 2 MiB of its own
@@ -134,7 +144,8 @@ def _run_child(session: pytest.Session, items: list[pytest.Item], fd: int,
         # code that walks session.items (the server-first fixture does) then touches, and
         # so copies, this target's items only: walking all of them cost a 200-cloud run's
         # children 12 MiB each and a 1000-cloud run minutes
-        session.items = items
+        everything = session.items     # kept: freeing it would touch every item's refcount,
+        session.items = items          # copying the pages of all targets' items (1 MiB at 200)
         forwarder = session.config.pluginmanager.get_plugin("os-interop-forwarder")
         interrupted = False
         try:
@@ -187,7 +198,8 @@ def run(session: pytest.Session, groups: list[tuple[str, list[pytest.Item]]], ad
     try:
         while pending or children:
             stopping = state.interrupted or session.shouldstop or session.shouldfail
-            room = 0 if stopping or not pending else admission.room([c.pid for c in children.values()])
+            room = 0 if stopping or not pending else admission.room(
+                [c.pid for c in children.values()], {c.pid for c in children.values() if c.yielded})
             for _ in range(min(room, len(pending))):
                 label, items = pending.popleft()
                 child = _start(session, label, items, state, children)
@@ -283,6 +295,8 @@ def _replay(config: pytest.Config, child: Child, message: dict[str, Any]) -> Non
                                      message["lineno"])
         hook.pytest_warning_recorded.call_historic(kwargs=dict(
             warning_message=wm, when=message["when"], nodeid=message["nodeid"], location=None))
+    elif event == "yielded":
+        child.yielded = True
     elif event == "done":
         child.finished = True
 

@@ -199,7 +199,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def _settling(state: RunState, label: str) -> int:
     """How many capabilities will settle on a target: those with a selected probe."""
     tests = state.collector.expected.get(label, set())
-    return sum(1 for c in state.registry.capabilities if set(c.tests) & tests)
+    return sum(1 for c in state.registry.capabilities if not tests.isdisjoint(c.tests))
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from os_interop import answers, journal
+from os_interop import answers, critical_path, journal
 from os_interop.answers import EMPTY
 from os_interop.apis import compute, network, network_config
 from os_interop.cloud import CloudUnderTest
@@ -133,6 +133,7 @@ def _poll(cloud: CloudUnderTest, url: str) -> dict[str, Any]:
 
 
 def _wait(cloud: CloudUnderTest, server_id: str) -> dict[str, Any]:
+    critical_path.server_building()     # what this target still does waits on the build
     url = compute.url(cloud, f"/servers/{server_id}")
     last: list[dict[str, Any]] = []      # the latest look
 

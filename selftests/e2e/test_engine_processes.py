@@ -135,6 +135,35 @@ def test_a_child_killed_hard_is_swept_by_its_parent(one_cloud, tmp_path):  # noq
     assert cloud.state.created() == {}, cloud.state.created()
 
 
+def _priorities(pid: int) -> list[int]:
+    return sorted(os.getpriority(os.PRIO_PROCESS, t.id) for t in psutil.Process(pid).threads())
+
+
+def test_a_child_whose_server_builds_yields_the_cpu_and_one_process_never_does(one_cloud, tmp_path):  # noqa: F811
+    """critical_path.py: while its server builds, every thread of the forked child runs at
+    nice 19 and the parent keeps its priority; with -n 0 the one process keeps its own."""
+    name = "upstream-default"
+    fleet, cloud, clouds_yaml = one_cloud(name)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("OS_")},
+           "OS_CLIENT_CONFIG_FILE": str(clouds_yaml)}
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    seen = {}
+    for processes in ("1", "0"):
+        hold = Hold(cloud, "GET", r"/servers/[0-9a-f-]{36}$", 3)      # the build, waited for
+        proc = subprocess.Popen([sys.executable, "-m", "os_interop.cli", "run", "--cloud", name, "--out",
+                                 str(tmp_path / processes), "-n", processes], env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _wait(proc, hold.arrived.is_set, "the first poll of the server")
+        children = psutil.Process(proc.pid).children()
+        seen[processes] = (_priorities(proc.pid), [_priorities(c.pid) for c in children])
+        stdout, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 0, stdout[-2000:] + stderr[-2000:]
+    parent, (child,) = seen["1"]
+    assert set(parent) == {own} and set(child) == {max(own, 19)} and len(child) >= 2, seen
+    alone, none = seen["0"]
+    assert set(alone) == {own} and none == [], seen
+
+
 def test_a_signal_to_the_parent_alone_reaches_each_child_once(tmp_path):
     """SIGTERM to the parent's pid only (a service manager, `kill PID`): every child cleans up."""
     with Fleet.start(TWO) as fleet:

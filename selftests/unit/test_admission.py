@@ -136,8 +136,8 @@ def test_auto_takes_the_memory_ceiling(monkeypatch):
 
 def test_memory_ceiling_counts_available_memory(tmp_path):
     meminfo = tmp_path / "meminfo"
-    meminfo.write_text(f"MemTotal: 999999999 kB\nMemAvailable: {360 * 1024} kB\n")
-    # half of 360 MiB at 18 MiB a child
+    meminfo.write_text(f"MemTotal: 999999999 kB\nMemAvailable: {400 * 1024} kB\n")
+    # half of 400 MiB at 20 MiB a child
     assert admission.memory_ceiling(100, str(meminfo)) == 10
     assert admission.memory_ceiling(4, str(meminfo)) == 4
     meminfo.write_text(f"MemAvailable: {10**9} kB\n")        # a large machine: the cap holds
@@ -152,3 +152,34 @@ def test_this_machine_is_read():
     import os
     assert admission.wanted_cpu(os.getpid()) > 0
     assert admission.wanted_cpu(2**22 + 1) is None          # no such process
+
+
+def test_children_that_yielded_hold_memory_but_contend_for_no_core():
+    """critical_path.py: a child whose server builds runs at the lowest priority; the cores
+    count only the others."""
+    machine = Machine()
+    gate = machine.admission(ceiling=5)
+    first = machine.spawn(gate.room([]))
+    assert gate.room(first, yielded=set(first)) == 2          # both yielded: a core each again
+    four = machine.spawn(2)
+    machine.run(STEP, busy_cores=2, wants=1.0)                # the yielded soak up the CPUs...
+    assert gate.room(four, yielded=set(first)) == 0           # ...but the two new ones contend
+    assert gate.room(four, yielded=set(four)) == 1            # all yielded: only memory is left
+
+
+def test_only_the_children_that_did_not_yield_are_asked_what_they_want():
+    machine = Machine()
+    gate = machine.admission(ceiling=200)
+    yielded = set(machine.spawn(gate.room([])))
+    for pid in yielded:
+        machine.children[pid] = 0.0
+    machine.spawn(2)                                           # two on their way to a create
+    started = []
+    for _ in range(6):
+        machine.run(STEP, busy_cores=2, wants=LIGHT / 2)
+        for pid in yielded:                                    # always queued for a CPU
+            machine.children[pid] += STEP * 0.9
+        n = gate.room(list(machine.children), yielded=yielded)
+        machine.spawn(n)
+        started.append(n)
+    assert started[0] == 0 and started[1:] == [1, 2, 4, 8, 16]

@@ -15,7 +15,7 @@ from os_interop.flows import server as server_flow
 from os_interop.flows.ahead import Ahead
 from os_interop.memo import Interrupted
 from os_interop.outcomes import Blocked, blocked
-from os_interop.session import read_environment_steadily
+from os_interop.session import read_environment_once
 
 from .test_reads import COMPUTE, IMAGE, cloud  # noqa: F401 - the fixture: a healthy v2 cloud
 
@@ -182,6 +182,33 @@ def test_an_environment_changing_while_requests_reads_it_is_read_again(monkeypat
             raise KeyError("PYTEST_CURRENT_TEST")
         return real(url, no_proxy=no_proxy)
     monkeypatch.setattr(requests.sessions, "get_environ_proxies", racing)
-    read_environment_steadily(http)
+    read_environment_once(http)
     assert http.get("http://x/").text == "ok"
     assert (len(reads), adapter.call_count) == (2, 1)
+
+
+def test_the_environment_is_read_once_per_origin_and_each_request_gets_its_own_settings(monkeypatch):
+    """requests would iterate os.environ for proxies before every request: a run reads each
+    origin's settings once (no_proxy decides per host), and no request can change another's."""
+    http = requests.Session()
+    adapter = requests_mock.Adapter()
+    http.mount("http://", adapter)
+    adapter.register_uri("GET", requests_mock.ANY, text="ok")
+    real, reads = requests.sessions.get_environ_proxies, []
+
+    def counted(url, no_proxy=None):
+        reads.append(url)
+        return real(url, no_proxy=no_proxy)
+    monkeypatch.setattr(requests.sessions, "get_environ_proxies", counted)
+    monkeypatch.setenv("http_proxy", "http://proxy.invalid:3128")
+    monkeypatch.setenv("no_proxy", "near")
+    read_environment_once(http)
+    for url in ("http://far/a", "http://far/b?x=1", "http://near/c", "http://far:8080/d", "http://far/e"):
+        http.get(url)
+    assert [u.split("/")[2] for u in reads] == ["far", "near", "far:8080"]
+    first = http.merge_environment_settings("http://far/f", {}, None, None, None)
+    first["proxies"]["http"] = "changed"
+    again = http.merge_environment_settings("http://far/g", {}, None, None, None)
+    assert again["proxies"]["http"] == "http://proxy.invalid:3128"
+    assert http.merge_environment_settings("http://near/h", {}, None, None, None)["proxies"] == {}
+    assert len(reads) == 3
