@@ -120,26 +120,25 @@ def read_environment_once(http: requests.Session) -> None:
 
     def once(url: str, proxies: dict | None, stream: Any, verify: Any, cert: Any) -> dict[str, Any]:
         parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, tuple(sorted((proxies or {}).items())), stream, verify, cert)
         try:
-            key: tuple | None = (parts.scheme, parts.netloc, tuple(sorted((proxies or {}).items())),
-                                 stream, verify, cert)
-            settings = read.get(key)   # type: ignore[arg-type]
+            settings = read.get(key)
         except TypeError:              # an unhashable setting: read it every time
-            key, settings = None, None
+            return _steadily(merge, url, proxies, stream, verify, cert)
         if settings is None:
-            for _ in range(ENVIRONMENT_READS - 1):
-                try:
-                    settings = merge(url, proxies, stream, verify, cert)
-                    break
-                except KeyError:       # the environment changed while it was read
-                    continue
-            else:
-                settings = merge(url, proxies, stream, verify, cert)
-            if key is not None:
-                read[key] = settings
+            settings = read[key] = _steadily(merge, url, proxies, stream, verify, cert)
         # each request gets its own copy: requests and adapters may change what they are given
         return {**settings, "proxies": dict(settings.get("proxies") or {})}
     http.merge_environment_settings = once  # type: ignore[method-assign]
+
+
+def _steadily(merge: Any, *args: Any) -> dict[str, Any]:
+    for _ in range(ENVIRONMENT_READS - 1):
+        try:
+            return merge(*args)
+        except KeyError:         # the environment changed while it was read
+            continue
+    return merge(*args)
 
 
 class CloudConnection:

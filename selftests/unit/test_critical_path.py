@@ -10,6 +10,8 @@ import textwrap
 
 import pytest
 
+from os_interop.critical_path import YIELDED_NICE
+
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="threads' priorities need Linux /proc")
 
 
@@ -42,8 +44,8 @@ def test_an_enabled_process_yields_every_thread_once_its_server_builds_and_says_
     """)
     base = os.getpriority(os.PRIO_PROCESS, 0)
     assert out["before"] == [base, base]
-    assert out["after"] == [max(base, critical_path_nice())] * 2
-    assert out["later"] == [max(base, critical_path_nice())]     # a thread started afterwards inherits it
+    assert out["after"] == [max(base, YIELDED_NICE)] * 2
+    assert out["later"] == [max(base, YIELDED_NICE)]     # a thread started afterwards inherits it
     assert out["told"] == ["yielded"]
 
 
@@ -62,8 +64,3 @@ def test_a_priority_is_only_ever_lowered():
         out.update(after=nices())
     """)
     assert out["after"] == [19, 19]
-
-
-def critical_path_nice() -> int:
-    from os_interop.critical_path import YIELDED_NICE
-    return YIELDED_NICE
