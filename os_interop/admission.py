@@ -33,7 +33,9 @@ MEMORY_CAP = int(3.95 * 2**30)    # and never more: 200 latency-bound clouds and
                                   # stay <= 4 GiB
 WINDOW = 0.1                      # seconds of CPU accounting between decisions
 IDLE_TO_GROW = 0.5                # idle cores in a window that let more children start
-LIGHT = 0.3                       # children wanting a CPU less than this share of the time
+LIGHT = 0.6                       # children wanting a CPU less than this share of the time: on
+                                  # saturated cores a latency-bound child measures 0.15-0.4 (its
+                                  # wait for a CPU counts), a CPU-bound one near 1
 SAMPLED = 32                      # children whose schedstat is read per window, in turn
 
 

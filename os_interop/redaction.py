@@ -26,6 +26,7 @@ class Redactor:
     def __init__(self, secrets: list[str] | None = None) -> None:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
+        self._longest_first: tuple[str, ...] = ()    # replaced whole on add: readers need no lock
         for s in secrets or ():
             self.add(s)
 
@@ -33,15 +34,12 @@ class Redactor:
         """Remember a value that must never be written (ignores trivially short values)."""
         if isinstance(secret, str) and len(secret) >= 4:
             with self._lock:
-                self._secrets.add(secret)
+                if secret not in self._secrets:
+                    self._secrets.add(secret)
+                    self._longest_first = tuple(sorted(self._secrets, key=len, reverse=True))
 
     def text(self, value: str) -> str:
-        with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for s in secrets:
-            if s in value:
-                value = value.replace(s, MASK)
-        return value
+        return _scrubbed(value, self._longest_first)
 
     def headers(self, headers: dict[str, str]) -> dict[str, str]:
         return {k: MASK if k.lower() in SECRET_HEADERS else self.text(str(v))
@@ -49,12 +47,24 @@ class Redactor:
 
     def data(self, value: Any, key: str | None = None) -> Any:
         """A JSON-like structure with secret-named fields masked and known secrets scrubbed."""
-        if key is not None and _SECRET_KEY.search(key) and isinstance(value, (str, int)):
-            return MASK
-        if isinstance(value, dict):
-            return {self.text(str(k)): self.data(v, str(k)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.data(v) for v in value]
-        if isinstance(value, str):
-            return self.text(value)
-        return value
+        return _data(value, key, self._longest_first)
+
+
+def _scrubbed(value: str, secrets: tuple[str, ...]) -> str:
+    for s in secrets:
+        if s in value:
+            value = value.replace(s, MASK)
+    return value
+
+
+def _data(value: Any, key: str | None, secrets: tuple[str, ...]) -> Any:
+    """One snapshot of the secrets for a whole body (a listing has thousands of strings)."""
+    if key is not None and _SECRET_KEY.search(key) and isinstance(value, (str, int)):
+        return MASK
+    if isinstance(value, dict):
+        return {_scrubbed(str(k), secrets): _data(v, str(k), secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_data(v, None, secrets) for v in value]
+    if isinstance(value, str):
+        return _scrubbed(value, secrets)
+    return value

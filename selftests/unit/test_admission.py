@@ -82,6 +82,17 @@ def test_children_waiting_on_their_clouds_keep_starting_on_a_saturated_machine()
     assert sum(started) + 2 == 200
 
 
+@pytest.mark.parametrize("wants, grows", [(0.4, True), (0.9, False)])
+def test_what_a_child_waiting_on_its_cloud_measures_on_saturated_cores_still_counts_as_light(wants, grows):
+    """Measured (200 latency-bound clouds, 2 cores): a child on its way to its create wants a
+    CPU 0.15-0.4 of the time, its wait for a CPU included; a CPU-bound child near 1."""
+    machine = Machine()
+    gate = machine.admission(ceiling=200)
+    machine.spawn(gate.room([]))
+    started = grow(machine, gate, 6, busy_cores=2, wants=wants)
+    assert started == ([0, 1, 2, 4, 8, 16] if grows else [0] * 6)
+
+
 def test_a_sample_of_children_is_read_in_turn():
     reads = []
     now = [0.0]

@@ -22,6 +22,16 @@ def test_redactor_masks_names_keys_and_known_values():
     assert '"p"' not in text and '"s"' not in text and PASSWORD not in text and '"u"' in text
 
 
+def test_a_secret_learned_later_is_scrubbed_from_then_on_and_the_longest_first():
+    """The redactor keeps its secrets ordered once per new secret, not per string it scrubs."""
+    r = Redactor([PASSWORD])
+    assert r.text(f"{TOKEN} {PASSWORD}") == f"{TOKEN} {MASK}"
+    r.add(TOKEN)
+    r.add(TOKEN[:12])          # a prefix of the token: the whole token goes first
+    assert r.text(f"{TOKEN} {PASSWORD}") == f"{MASK} {MASK}"
+    assert r.data({"links": [{"href": f"/x?t={TOKEN}"}], TOKEN[:12]: 1}) == {"links": [{"href": f"/x?t={MASK}"}], MASK: 1}
+
+
 def test_recorder_learns_tokens_and_scrubs_them_everywhere(tmp_path):
     redactor = Redactor([PASSWORD])
     recorder = EvidenceRecorder(tmp_path / "e.jsonl", "w", redactor)
