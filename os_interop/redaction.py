@@ -25,7 +25,6 @@ class Redactor:
 
     def __init__(self, secrets: list[str] | None = None) -> None:
         self._lock = threading.Lock()
-        self._secrets: set[str] = set()
         self._longest_first: tuple[str, ...] = ()    # replaced whole on add: readers need no lock
         for s in secrets or ():
             self.add(s)
@@ -34,9 +33,8 @@ class Redactor:
         """Remember a value that must never be written (ignores trivially short values)."""
         if isinstance(secret, str) and len(secret) >= 4:
             with self._lock:
-                if secret not in self._secrets:
-                    self._secrets.add(secret)
-                    self._longest_first = tuple(sorted(self._secrets, key=len, reverse=True))
+                if secret not in self._longest_first:
+                    self._longest_first = tuple(sorted((*self._longest_first, secret), key=len, reverse=True))
 
     def text(self, value: str) -> str:
         return _scrubbed(value, self._longest_first)
